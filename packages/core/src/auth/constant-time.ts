@@ -1,0 +1,20 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+
+/** SHA-256 of a secret as a 32-byte Buffer. */
+export function sha256(value: string | Uint8Array): Buffer {
+  return createHash("sha256").update(value).digest();
+}
+
+/**
+ * True when `presented` hashes to one of `digests`. Every digest is compared, and the comparison
+ * runs over fixed-size digests, so neither which entry matched nor any length leaks through timing.
+ */
+export function matchesAnyDigest(presented: string, digests: readonly Buffer[]): boolean {
+  const digest = sha256(presented);
+  let matched = false;
+  for (const candidate of digests) {
+    // Non-short-circuit OR: keep comparing after a match.
+    matched = timingSafeEqual(digest, candidate) || matched;
+  }
+  return matched;
+}

@@ -1,0 +1,26 @@
+import { isUtf8 } from "node:buffer";
+import { HookrunError } from "../errors";
+
+const BOM = 0xfeff;
+
+/**
+ * Decodes the raw body as strict UTF-8 (a leading BOM tolerated) and parses it with `JSON.parse`.
+ * Any JSON value is a valid payload. Error details never quote the body.
+ */
+export function parseJsonBody(bytes: Uint8Array): unknown {
+  if (bytes.byteLength === 0) throw new HookrunError("invalid_json", "The request body is empty; it must be valid JSON.");
+  if (!isUtf8(bytes)) throw new HookrunError("invalid_json", "The request body is not valid UTF-8; it must be valid JSON encoded as UTF-8.");
+  let text = asBuffer(bytes).toString("utf8");
+  if (text.charCodeAt(0) === BOM) text = text.slice(1);
+  try {
+    return JSON.parse(text);
+  } catch {
+    // JSON.parse's own message quotes the input, which may be sensitive: keep it out.
+    throw new HookrunError("invalid_json", "The request body must be valid JSON.");
+  }
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  // perf: a view over the same memory, never a copy.
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}

@@ -1,0 +1,108 @@
+import { z } from "zod";
+import { parseOptions } from "./config";
+import { defaultLogger, describeError } from "./logger";
+import { handleInboundWebhook, type Pipeline } from "./pipeline/handle-inbound-webhook";
+import { memoryRunner } from "./runner/memory-runner";
+import type { Runner } from "./runner/runner";
+import type { HookrunEvent, InboundRequest, InboundResponse, Logger, WebhookDefinition, WebhookResolver } from "./types";
+import { createRegistry, webhookSchema } from "./webhooks/registry";
+
+/** 1 MiB: exactly this many body bytes are accepted, one more is not. */
+export const DEFAULT_MAX_BODY_BYTES = 1_048_576;
+
+const isFunction = (value: unknown) => typeof value === "function";
+const fn = <T>(message: string) => z.custom<T>(isFunction, message);
+
+const optionsSchema = z.object({
+  webhooks: z.union([z.array(webhookSchema), fn<WebhookResolver>("expected an array of webhooks or a function (id) => webhook")]),
+  maxBodyBytes: z.number().int().positive().max(2 ** 31 - 1).default(DEFAULT_MAX_BODY_BYTES),
+  runner: z
+    .custom<Runner>(
+      (value) => typeof value === "object" && value !== null && ["start", "enqueue", "close"].every((key) => isFunction((value as never)[key])),
+      "expected a runner such as memoryRunner()",
+    )
+    .optional(),
+  logger: z
+    .custom<Logger>(
+      (value) => typeof value === "object" && value !== null && ["debug", "info", "warn", "error"].every((key) => isFunction((value as never)[key])),
+      "expected a pino-compatible logger with debug, info, warn and error",
+    )
+    .optional(),
+  onEvent: fn<(event: HookrunEvent) => void>("expected a function (event) => void").optional(),
+});
+
+/** Options of {@link createInboundWebhooks}. */
+export interface InboundWebhooksOptions {
+  /** The webhooks, or a function that looks one up by id (sync or async, e.g. from a database). */
+  webhooks: readonly WebhookDefinition[] | WebhookResolver;
+  /** Largest accepted body in bytes. Default `1_048_576` (1 MiB). */
+  maxBodyBytes?: number;
+  /** Where accepted jobs run. Default `memoryRunner()`. */
+  runner?: Runner;
+  /** pino-compatible logger. Default: warnings and errors as JSON lines on stderr. */
+  logger?: Logger;
+  /** Called with every request and run event. Must not throw (a throw is logged and ignored). */
+  onEvent?: (event: HookrunEvent) => void;
+}
+
+/** What {@link createInboundWebhooks} returns. */
+export interface InboundWebhooks {
+  /** Runs the pipeline for one request. Never rejects: every outcome is a response. */
+  handleInboundWebhook(request: InboundRequest): Promise<InboundResponse>;
+  /** Stop accepting (`503 shutting_down`), let accepted runs finish, then resolve. */
+  close(options?: { timeoutMs?: number }): Promise<void>;
+  /** The runner in use. */
+  readonly runner: Runner;
+}
+
+/**
+ * Creates the inbound-webhook endpoint logic: authenticate, limit, parse, answer `202`, and run the
+ * webhook's agent in the background with `{ page: "inbound_webhook", inboundWebhookId, payload }`.
+ * Options are validated here, once; a bad one throws `HookrunConfigError` naming the field.
+ *
+ * @example
+ * ```ts
+ * import { bearer, createInboundWebhooks } from "@hookrun/core";
+ *
+ * const hooks = createInboundWebhooks({
+ *   webhooks: [
+ *     {
+ *       id: "alerts",
+ *       auth: bearer(process.env.ALERTS_TOKEN!),
+ *       agent: async (envelope, ctx) => {
+ *         ctx.logger.info({ event: envelope.payload }, "alert received");
+ *       },
+ *     },
+ *   ],
+ * });
+ * // Express: app.all("/inbound-webhooks/:webhookId", createExpressHandler(hooks));
+ * ```
+ */
+export function createInboundWebhooks(options: InboundWebhooksOptions): InboundWebhooks {
+  const config = parseOptions(optionsSchema, options, "options");
+  const logger = config.logger ?? defaultLogger;
+  const runner = config.runner ?? memoryRunner();
+  const onEvent = config.onEvent;
+  let closing = false;
+
+  const emit = (event: HookrunEvent): void => {
+    if (!onEvent) return;
+    try {
+      onEvent(event);
+    } catch (error) {
+      logger.warn({ event: event.type, err: describeError(error) }, "onEvent threw; ignored");
+    }
+  };
+  const registry = createRegistry(config.webhooks as readonly WebhookDefinition[] | WebhookResolver, config.maxBodyBytes);
+  const pipeline: Pipeline = { registry, runner, logger, emit, isClosing: () => closing };
+  runner.start({ resolveAgent: registry.resolveAgent, logger, emit });
+
+  return {
+    handleInboundWebhook: (request) => handleInboundWebhook(pipeline, request),
+    close(closeOptions) {
+      closing = true;
+      return runner.close(closeOptions);
+    },
+    runner,
+  };
+}

@@ -1,0 +1,94 @@
+/** Every error code an inbound webhook response can carry. Stable: callers switch on it. */
+export type HookrunErrorCode =
+  | "method_not_allowed"
+  | "unauthorized"
+  | "payload_too_large"
+  | "invalid_json"
+  | "unsupported_encoding"
+  | "request_timeout"
+  | "invalid_payload"
+  | "queue_full"
+  | "shutting_down"
+  | "internal_error";
+
+const STATUS: Record<HookrunErrorCode, number> = {
+  method_not_allowed: 405,
+  unauthorized: 401,
+  payload_too_large: 413,
+  invalid_json: 400,
+  unsupported_encoding: 415,
+  request_timeout: 408,
+  invalid_payload: 422,
+  queue_full: 429,
+  shutting_down: 503,
+  internal_error: 500,
+};
+
+const TITLE: Record<HookrunErrorCode, string> = {
+  method_not_allowed: "Method Not Allowed",
+  unauthorized: "Unauthorized",
+  payload_too_large: "Payload Too Large",
+  invalid_json: "Invalid JSON",
+  unsupported_encoding: "Unsupported Content-Encoding",
+  request_timeout: "Request Timeout",
+  invalid_payload: "Invalid Payload",
+  queue_full: "Queue Full",
+  shutting_down: "Shutting Down",
+  internal_error: "Internal Server Error",
+};
+
+/** The HTTP status that goes with an error code. */
+export function statusOf(code: HookrunErrorCode): number {
+  return STATUS[code];
+}
+
+/**
+ * A request that hookrun refuses. `code` and `status` are stable; `message` is the problem's
+ * `detail` and never contains a secret or the payload. `headers` are added to the response
+ * (`Allow`, `WWW-Authenticate`, `Retry-After`, ...).
+ */
+export class HookrunError extends Error {
+  override readonly name = "HookrunError";
+  readonly code: HookrunErrorCode;
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+
+  constructor(
+    code: HookrunErrorCode,
+    detail: string,
+    options?: { headers?: Record<string, string>; cause?: unknown },
+  ) {
+    super(detail, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.status = STATUS[code];
+    this.headers = options?.headers ?? {};
+  }
+
+  /** The RFC 9457 problem document for this error. */
+  toProblem(): ProblemDetails {
+    return { type: `urn:hookrun:problem:${this.code}`, title: TITLE[this.code], status: this.status, detail: this.message, code: this.code };
+  }
+}
+
+/** RFC 9457 problem document, as sent in every error response body. */
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: HookrunErrorCode;
+}
+
+/**
+ * Thrown only while creating hookrun objects (`createInboundWebhooks`, `bearer`, `memoryRunner`)
+ * when an option is wrong; never while serving a request. `field` names the offending option.
+ */
+export class HookrunConfigError extends Error {
+  override readonly name = "HookrunConfigError";
+  readonly field: string;
+
+  constructor(field: string, problem: string) {
+    super(`hookrun: invalid option \`${field}\`: ${problem}`);
+    this.field = field;
+  }
+}

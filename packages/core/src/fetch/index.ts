@@ -1,0 +1,3 @@
+export { toInboundRequest } from "./request";
+export { toFetchResponse } from "./response";
+export { handleFetchRequest } from "./handle";

@@ -1,0 +1,23 @@
+export { createInboundWebhooks, DEFAULT_MAX_BODY_BYTES } from "./create-inbound-webhooks";
+export type { InboundWebhooks, InboundWebhooksOptions } from "./create-inbound-webhooks";
+export { bearer } from "./auth/bearer";
+export type { Verifier } from "./auth/verifier";
+export { getHeader } from "./http/headers";
+export { memoryRunner } from "./runner/memory-runner";
+export type { MemoryRunnerOptions } from "./runner/memory-runner";
+export type { EnqueueReceipt, Runner, RunnerHost, RunnerJob } from "./runner/runner";
+export { HookrunConfigError, HookrunError, statusOf } from "./errors";
+export type { HookrunErrorCode, ProblemDetails } from "./errors";
+export type {
+  Agent,
+  AgentContext,
+  Envelope,
+  HookrunEvent,
+  InboundBody,
+  InboundHeaders,
+  InboundRequest,
+  InboundResponse,
+  Logger,
+  WebhookDefinition,
+  WebhookResolver,
+} from "./types";

@@ -1,0 +1,3 @@
+export { toInboundRequest } from "./request";
+export { writeInboundResponse } from "./response";
+export { handleNodeRequest } from "./handle";

@@ -1,0 +1,56 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import type { InboundResponse } from "../types";
+
+// Bounds on how long and how much an unread body is drained after an early answer.
+const LINGER_MS = 5_000;
+const LINGER_MAX_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Writes an `InboundResponse` to a `ServerResponse`.
+ *
+ * When the answer comes before the request body was read to its end (401, 413, ...), the
+ * connection is closed (`Connection: close`), after a lingering close: the client may still be
+ * uploading, and closing a socket with unread bytes makes the kernel send a reset that can destroy
+ * the answer before the client reads it.
+ */
+export function writeInboundResponse(res: ServerResponse, response: InboundResponse): void {
+  res.statusCode = response.status;
+  for (const name in response.headers) res.setHeader(name, response.headers[name]!);
+  const req = res.req as IncomingMessage | undefined;
+  if (req && !req.readableEnded && res.socket) {
+    res.setHeader("connection", "close");
+    lingerBeforeClose(req, res.socket);
+  }
+  // end(string) before any header was sent lets Node set Content-Length: no chunked encoding.
+  res.end(response.body);
+}
+
+/**
+ * Node closes a `Connection: close` response with `socket.destroySoon()`. For this one socket,
+ * replace it: send FIN after the answer, keep reading and discarding what the client still sends
+ * (bounded in time and bytes), then destroy.
+ */
+function lingerBeforeClose(req: IncomingMessage, socket: Socket): void {
+  socket.destroySoon = function lingeringDestroySoon(this: Socket) {
+    if (this.writable) this.end();
+    let discarded = 0;
+    const stop = () => {
+      clearTimeout(timer);
+      req.off("data", onData);
+      req.off("end", stop);
+      this.off("close", stop);
+      this.destroy();
+    };
+    const onData = (chunk: Buffer) => {
+      discarded += chunk.byteLength;
+      if (discarded > LINGER_MAX_BYTES) stop();
+    };
+    const timer = setTimeout(stop, LINGER_MS);
+    timer.unref();
+    req.on("data", onData);
+    req.on("end", stop);
+    this.on("close", stop);
+    req.resume();
+  };
+}

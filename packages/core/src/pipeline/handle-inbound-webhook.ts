@@ -1,0 +1,118 @@
+import { randomUUID } from "node:crypto";
+import { bearer } from "../auth/bearer";
+import type { Verifier } from "../auth/verifier";
+import { parseJsonBody } from "../body/parse-json";
+import { checkDeclaredLength, readLimitedBody } from "../body/read-body";
+import { createEnvelope } from "../envelope/create-envelope";
+import { HookrunError } from "../errors";
+import { deliveryIdOf } from "../http/delivery-id";
+import { acceptedResponse, problemResponse } from "../http/responses";
+import { describeError } from "../logger";
+import type { Runner } from "../runner/runner";
+import type { HookrunEvent, InboundHeaders, InboundRequest, InboundResponse, Logger } from "../types";
+import type { CompiledWebhook, WebhookRegistry } from "../webhooks/registry";
+
+/** Everything the pipeline needs, built once by `createInboundWebhooks`. */
+export interface Pipeline {
+  registry: WebhookRegistry;
+  runner: Runner;
+  logger: Logger;
+  emit(event: HookrunEvent): void;
+  isClosing(): boolean;
+}
+
+const METHOD_NOT_ALLOWED = new HookrunError("method_not_allowed", "Only POST is allowed on an inbound webhook.", {
+  headers: { allow: "POST" },
+});
+const UNAUTHORIZED = new HookrunError("unauthorized", "Missing or invalid credentials for this webhook.", {
+  headers: { "www-authenticate": 'Bearer realm="hookrun"' },
+});
+const SHUTTING_DOWN = new HookrunError("shutting_down", "The server is shutting down; retry later.", {
+  headers: { "retry-after": "5" },
+});
+// Unknown ids run a real (always failing) check too, so they take as long as a wrong token.
+const DECOY: Verifier = bearer(`sha256:${"0".repeat(64)}`);
+
+/** A 401 that remembers, for the server-side log only, why it was given. */
+class Unauthorized {
+  constructor(readonly reason: "unknown_webhook" | "bad_credentials") {}
+}
+
+/**
+ * DESIGN.md's pipeline, in its order: method, webhook + header auth, body limit, body auth, JSON,
+ * envelope, enqueue, 202. Never rejects: every outcome, including a bug, is a response.
+ */
+export async function handleInboundWebhook(pipeline: Pipeline, request: InboundRequest): Promise<InboundResponse> {
+  try {
+    if (request.method !== "POST") throw METHOD_NOT_ALLOWED;
+    if (pipeline.isClosing()) throw SHUTTING_DOWN;
+    const { webhook, authenticated } = await authenticateHeaders(pipeline, request);
+    checkDeclaredLength(request.headers, webhook.maxBodyBytes);
+    const rawBody = await readLimitedBody(request.body, webhook.maxBodyBytes);
+    if (!authenticated) await authenticateBody(pipeline, webhook, request.headers, rawBody);
+    const envelope = createEnvelope(webhook.id, parseJsonBody(rawBody));
+    const deliveryId = deliveryIdOf(request.headers);
+    const job = { runId: randomUUID(), webhookId: webhook.id, envelope, deliveryId, receivedAt: Date.now() };
+    const { runId } = await pipeline.runner.enqueue(job);
+    pipeline.emit({ type: "request.accepted", webhookId: webhook.id, runId, deliveryId });
+    return acceptedResponse(runId, webhook.id);
+  } catch (error) {
+    return refusal(pipeline, request.webhookId, error);
+  }
+}
+
+/**
+ * Looks the webhook up and runs its header verifiers (bearer) before any body byte is read.
+ * `authenticated: false` means only body verifiers (signatures) can still let the request in.
+ */
+async function authenticateHeaders(
+  pipeline: Pipeline,
+  request: InboundRequest,
+): Promise<{ webhook: CompiledWebhook; authenticated: boolean }> {
+  const webhook = await pipeline.registry.lookup(request.webhookId);
+  if (!webhook) {
+    await DECOY.verify(request.headers, undefined);
+    throw new Unauthorized("unknown_webhook");
+  }
+  const authenticated = await anyPasses(pipeline, webhook.headerVerifiers, request.headers, undefined);
+  if (!authenticated && webhook.bodyVerifiers.length === 0) throw new Unauthorized("bad_credentials");
+  return { webhook, authenticated };
+}
+
+async function authenticateBody(pipeline: Pipeline, webhook: CompiledWebhook, headers: InboundHeaders, rawBody: Uint8Array): Promise<void> {
+  if (!(await anyPasses(pipeline, webhook.bodyVerifiers, headers, rawBody))) throw new Unauthorized("bad_credentials");
+}
+
+async function anyPasses(pipeline: Pipeline, verifiers: readonly Verifier[], headers: InboundHeaders, rawBody: Uint8Array | undefined): Promise<boolean> {
+  for (const verifier of verifiers) {
+    try {
+      if ((await verifier.verify(headers, rawBody)) === true) return true;
+    } catch (error) {
+      // A verifier that throws (a custom one, say) counts as a failed check, not a crash.
+      pipeline.logger.warn({ scheme: verifier.scheme, err: describeError(error) }, "verifier threw; treating as failed");
+    }
+  }
+  return false;
+}
+
+function refusal(pipeline: Pipeline, webhookId: string, error: unknown): InboundResponse {
+  const loggedId = webhookId.slice(0, 128);
+  if (error instanceof Unauthorized) {
+    pipeline.logger.warn({ webhookId: loggedId, reason: error.reason }, "inbound webhook refused: unauthorized");
+    return reject(pipeline, loggedId, UNAUTHORIZED, error.reason);
+  }
+  if (error instanceof HookrunError && error.code !== "internal_error") {
+    pipeline.logger.info({ webhookId: loggedId, code: error.code }, `inbound webhook refused: ${error.message}`);
+    return reject(pipeline, loggedId, error, error.code);
+  }
+  // A bug or a misconfiguration: log what happened, tell the client nothing about it but the code.
+  const internal =
+    error instanceof HookrunError ? error : new HookrunError("internal_error", "The webhook could not be accepted because of a server error.");
+  pipeline.logger.error({ webhookId: loggedId, err: describeError(error) }, "inbound webhook failed");
+  return reject(pipeline, loggedId, internal, "internal_error");
+}
+
+function reject(pipeline: Pipeline, webhookId: string, error: HookrunError, reason: string): InboundResponse {
+  pipeline.emit({ type: "request.rejected", webhookId, status: error.status, code: error.code, reason });
+  return problemResponse(error);
+}

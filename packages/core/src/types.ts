@@ -1,0 +1,81 @@
+import type { Verifier } from "./auth/verifier";
+
+/** Header bag: a Fetch `Headers`, or Node's `req.headers` (lower-case keys) as it is. */
+export type InboundHeaders = Headers | Readonly<Record<string, string | string[] | undefined>>;
+
+/** Anything a request body can arrive as. Node's `IncomingMessage` is an `AsyncIterable<Uint8Array>`. */
+export type InboundBody = AsyncIterable<Uint8Array> | ReadableStream<Uint8Array> | Uint8Array | string | null | undefined;
+
+/** One inbound HTTP request, framework-neutral. */
+export interface InboundRequest {
+  method: string;
+  /** The `<webhook-id>` path segment of `/inbound-webhooks/<webhook-id>`. */
+  webhookId: string;
+  headers: InboundHeaders;
+  body: InboundBody;
+}
+
+/** What to send back. `body` is a complete JSON document (`application/json` or `application/problem+json`). */
+export interface InboundResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** The one value an agent receives: exactly these three keys. */
+export interface Envelope<Payload = unknown> {
+  page: "inbound_webhook";
+  inboundWebhookId: string;
+  payload: Payload;
+}
+
+/** pino-compatible logger: `(fields, message)`. */
+export interface Logger {
+  debug(fields: Record<string, unknown>, message: string): void;
+  info(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+  error(fields: Record<string, unknown>, message: string): void;
+}
+
+/** What an agent knows about its run besides the envelope. */
+export interface AgentContext {
+  /** Unique id of this run; the one the `202` answer carried. */
+  runId: string;
+  /** 1 for the first attempt. */
+  attempt: number;
+  /** When the request was accepted. */
+  receivedAt: Date;
+  /** The sender's delivery id (`Idempotency-Key`, `webhook-id` or `X-GitHub-Delivery`), when sent. */
+  deliveryId: string | undefined;
+  /** Aborted when the run must stop (shutdown, timeout). Pass it to `fetch` and LLM calls. */
+  signal: AbortSignal;
+  /** The hookrun logger with `runId` and `webhookId` bound. */
+  logger: Logger;
+}
+
+/** The background work a webhook starts. Its result is ignored; a throw is logged as a failed run. */
+export type Agent<Payload = unknown> = (envelope: Envelope<Payload>, ctx: AgentContext) => unknown;
+
+/** One webhook: its id (the URL segment), who may call it, and the agent it starts. */
+export interface WebhookDefinition {
+  id: string;
+  /** One verifier or several (any one passing is enough, e.g. during a migration). */
+  auth: Verifier | readonly Verifier[];
+  agent: Agent;
+  /** Overrides the global `maxBodyBytes` for this webhook. */
+  maxBodyBytes?: number;
+}
+
+/** Looks a webhook up by id, e.g. in a database. `undefined` means no such webhook (answered `401`). */
+export type WebhookResolver = (
+  id: string,
+) => WebhookDefinition | undefined | null | Promise<WebhookDefinition | undefined | null>;
+
+/** Lifecycle and request events, for metrics and tracing. Never carries secrets or payloads. */
+export type HookrunEvent =
+  | { type: "request.accepted"; webhookId: string; runId: string; deliveryId: string | undefined }
+  | { type: "request.rejected"; webhookId: string; status: number; code: string; reason: string }
+  | { type: "run.started"; webhookId: string; runId: string; attempt: number }
+  | { type: "run.succeeded"; webhookId: string; runId: string; attempt: number; durationMs: number }
+  | { type: "run.failed"; webhookId: string; runId: string; attempt: number; durationMs: number; error: string }
+  | { type: "run.retrying"; webhookId: string; runId: string; attempt: number; delayMs: number; error: string };

@@ -1,0 +1,86 @@
+import { z } from "zod";
+import { parseOptions } from "../config";
+import type { Verifier } from "../auth/verifier";
+import { HookrunConfigError } from "../errors";
+import type { Agent, WebhookDefinition, WebhookResolver } from "../types";
+
+/** A webhook ready for requests: verifiers split by phase, limit resolved. */
+export interface CompiledWebhook {
+  id: string;
+  headerVerifiers: readonly Verifier[];
+  bodyVerifiers: readonly Verifier[];
+  agent: Agent;
+  maxBodyBytes: number;
+}
+
+/** Finds webhooks by id, whether they were given as a list or a resolver function. */
+export interface WebhookRegistry {
+  lookup(id: string): CompiledWebhook | undefined | Promise<CompiledWebhook | undefined>;
+  resolveAgent(id: string): Promise<Agent | undefined>;
+}
+
+// Ids are URL path segments: RFC 3986 unreserved characters only, so an id maps to one URL.
+export const WEBHOOK_ID = /^[A-Za-z0-9._~-]{1,128}$/;
+
+const isFunction = (value: unknown): value is (...args: never[]) => unknown => typeof value === "function";
+const verifierSchema = z.custom<Verifier>(
+  (value) => typeof value === "object" && value !== null && isFunction((value as Verifier).verify) && ["headers", "body"].includes((value as Verifier).phase),
+  "expected a verifier such as bearer(token)",
+);
+
+export const webhookSchema = z.object({
+  id: z.string().regex(WEBHOOK_ID, "expected 1-128 characters from A-Z a-z 0-9 . _ ~ -"),
+  auth: z.union([verifierSchema, z.array(verifierSchema).min(1, "give at least one verifier")]),
+  agent: z.custom<Agent>(isFunction, "expected a function (envelope, ctx) => ..."),
+  maxBodyBytes: z.number().int().positive().optional(),
+});
+
+export function createRegistry(webhooks: readonly WebhookDefinition[] | WebhookResolver, defaultMaxBodyBytes: number): WebhookRegistry {
+  return isFunction(webhooks) ? resolverRegistry(webhooks, defaultMaxBodyBytes) : listRegistry(webhooks, defaultMaxBodyBytes);
+}
+
+function listRegistry(list: readonly WebhookDefinition[], defaultMaxBodyBytes: number): WebhookRegistry {
+  const byId = new Map<string, CompiledWebhook>();
+  list.forEach((definition, index) => {
+    if (byId.has(definition.id)) throw new HookrunConfigError(`webhooks.${index}.id`, `duplicate webhook id "${definition.id}"`);
+    byId.set(definition.id, compile(definition, defaultMaxBodyBytes));
+  });
+  return {
+    lookup: (id) => byId.get(id),
+    resolveAgent: async (id) => byId.get(id)?.agent,
+  };
+}
+
+/**
+ * A resolver may hit a database on every call. Its definitions are validated and compiled the first
+ * time each object is seen, then reused for as long as the resolver returns the same object.
+ */
+function resolverRegistry(resolve: WebhookResolver, defaultMaxBodyBytes: number): WebhookRegistry {
+  const compiled = new WeakMap<WebhookDefinition, CompiledWebhook>();
+  const lookup = async (id: string): Promise<CompiledWebhook | undefined> => {
+    const definition = await resolve(id);
+    if (definition === undefined || definition === null) return undefined;
+    let webhook = compiled.get(definition);
+    if (!webhook) {
+      webhook = compile(parseOptions(webhookSchema, definition, `webhooks(${JSON.stringify(id)})`), defaultMaxBodyBytes);
+      compiled.set(definition, webhook);
+    }
+    // A resolver that answers another id than the one asked for would let one id's token open another's agent.
+    return webhook.id === id ? webhook : undefined;
+  };
+  return {
+    lookup,
+    resolveAgent: async (id) => (await lookup(id))?.agent,
+  };
+}
+
+function compile(definition: z.output<typeof webhookSchema> | WebhookDefinition, defaultMaxBodyBytes: number): CompiledWebhook {
+  const verifiers: readonly Verifier[] = Array.isArray(definition.auth) ? definition.auth : [definition.auth as Verifier];
+  return {
+    id: definition.id,
+    headerVerifiers: verifiers.filter((verifier) => verifier.phase === "headers"),
+    bodyVerifiers: verifiers.filter((verifier) => verifier.phase === "body"),
+    agent: definition.agent,
+    maxBodyBytes: definition.maxBodyBytes ?? defaultMaxBodyBytes,
+  };
+}

@@ -1,0 +1,27 @@
+import { fileURLToPath } from "node:url";
+import type { TestProjectConfiguration } from "vitest/config";
+
+const src = (pkg: string, entry = "index") =>
+  fileURLToPath(new URL(`./packages/${pkg}/src/${entry}.ts`, import.meta.url));
+
+// Tests import the packages by their public names; resolve them to source so a test run never
+// depends on a stale dist/. The example end-to-end tests run the built packages in child processes.
+const alias = {
+  "@hookrun/core/node": src("core", "node/index"),
+  "@hookrun/core/fetch": src("core", "fetch/index"),
+  "@hookrun/core": src("core"),
+  "@hookrun/express": src("express"),
+  "@hookrun/koa": src("koa"),
+  "@hookrun/next": src("next"),
+};
+
+const project = (name: string, include: string[], testTimeout = 20_000): TestProjectConfiguration => ({
+  resolve: { alias },
+  test: { name, include, testTimeout, hookTimeout: 300_000 },
+});
+
+export default [
+  project("core", ["packages/core/src/**/*.test.ts"]),
+  project("adapters", ["packages/{express,koa,next}/src/**/*.test.ts", "test/adapters/**/*.test.ts"]),
+  project("examples", ["examples/*/test/**/*.test.ts"], 120_000),
+] satisfies TestProjectConfiguration[];
