@@ -1,0 +1,13 @@
+import type { Agent, InboundWebhooks } from "@hookrun/core";
+
+export interface DemoConfig {
+  port: number;
+  webhookId: string;
+  token: string;
+  tokenGenerated: boolean;
+}
+export declare const demoAgent: Agent;
+export declare function demoConfig(env?: NodeJS.ProcessEnv): DemoConfig;
+export declare function createDemoHooks(config?: DemoConfig): InboundWebhooks;
+export declare function printStartup(name: string, config: DemoConfig): void;
+export declare function closeOnSignals(server: import("node:http").Server, hooks: InboundWebhooks): void;

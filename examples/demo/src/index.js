@@ -1,0 +1,56 @@
+import { randomBytes } from "node:crypto";
+import { bearer, createInboundWebhooks } from "@hookrun/core";
+
+/**
+ * The demo agent: one JSON line per run on stdout, holding the exact envelope it received.
+ * A real agent would call an LLM or an API here, passing `ctx.signal` along.
+ * @type {import("@hookrun/core").Agent}
+ */
+export function demoAgent(envelope, ctx) {
+  process.stdout.write(`${JSON.stringify({ runId: ctx.runId, deliveryId: ctx.deliveryId ?? null, envelope })}\n`);
+}
+
+/**
+ * The examples' contract: PORT (3000), HOOKRUN_WEBHOOK_ID ("demo"), HOOKRUN_WEBHOOK_TOKEN
+ * (generated and printed once when unset).
+ */
+export function demoConfig(env = process.env) {
+  const token = env.HOOKRUN_WEBHOOK_TOKEN || randomBytes(32).toString("base64url");
+  return {
+    port: Number(env.PORT || 3000),
+    webhookId: env.HOOKRUN_WEBHOOK_ID || "demo",
+    token,
+    tokenGenerated: !env.HOOKRUN_WEBHOOK_TOKEN,
+  };
+}
+
+/** The demo webhook set up with hookrun's defaults (memory runner, 1 MiB limit). */
+export function createDemoHooks(config = demoConfig()) {
+  return createInboundWebhooks({
+    webhooks: [{ id: config.webhookId, auth: bearer(config.token), agent: demoAgent }],
+  });
+}
+
+/** Tells the developer, on stderr, what to curl. Prints the token only when it was generated. */
+export function printStartup(name, config) {
+  const url = `http://localhost:${config.port}/inbound-webhooks/${config.webhookId}`;
+  const token = config.tokenGenerated ? config.token : "$HOOKRUN_WEBHOOK_TOKEN";
+  const lines = [
+    `hookrun ${name} example listening on ${url}`,
+    `webhook id: ${config.webhookId}`,
+    config.tokenGenerated ? `token (generated for this run): ${config.token}` : "token: from HOOKRUN_WEBHOOK_TOKEN",
+    "try:",
+    `  curl -X POST ${url} -H "Authorization: Bearer ${token}" -d '{"event":"x"}'`,
+  ];
+  process.stderr.write(`${lines.join("\n")}\n`);
+}
+
+/** On SIGINT/SIGTERM: stop listening, let accepted runs finish (10 s at most), exit. */
+export function closeOnSignals(server, hooks) {
+  for (const signal of ["SIGINT", "SIGTERM"]) {
+    process.once(signal, () => {
+      server.close();
+      void hooks.close({ timeoutMs: 10_000 }).then(() => process.exit(0));
+    });
+  }
+}

@@ -1,0 +1,15 @@
+import express from "express";
+import { createExpressHandler } from "@hookrun/express";
+import { closeOnSignals, createDemoHooks, demoConfig, printStartup } from "@hookrun-examples/demo";
+
+const config = demoConfig();
+const hooks = createDemoHooks(config);
+
+const app = express();
+// Before any body parser: hookrun reads (and limits) the raw body itself.
+app.all("/inbound-webhooks/:webhookId", createExpressHandler(hooks));
+app.use(express.json()); // the rest of your app
+
+const server = app.listen(config.port, () => printStartup("express", config));
+closeOnSignals(server, hooks);
+

@@ -1,0 +1,17 @@
+import Router from "@koa/router";
+import Koa from "koa";
+import { createKoaMiddleware } from "@hookrun/koa";
+import { closeOnSignals, createDemoHooks, demoConfig, printStartup } from "@hookrun-examples/demo";
+
+const config = demoConfig();
+const hooks = createDemoHooks(config);
+
+const router = new Router();
+router.all("/inbound-webhooks/:webhookId", createKoaMiddleware(hooks));
+
+const app = new Koa();
+app.use(router.routes());
+
+const server = app.listen(config.port, () => printStartup("koa", config));
+closeOnSignals(server, hooks);
+
