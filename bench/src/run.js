@@ -1,0 +1,256 @@
+// `pnpm bench` / `pnpm bench:smoke`: see BENCHMARKS.md at the repository root.
+import { createHmac } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { parseArgs } from "node:util";
+import autocannon from "autocannon";
+import * as core from "@hookrun/core";
+import { abuse } from "./abuse.js";
+import { makePayload } from "./payload.js";
+import { GITHUB_SECRET, GITHUB_WEBHOOK_ID, PATH_PREFIX, TOKEN, WEBHOOK_ID } from "./shared.js";
+import { startServer } from "./spawn.js";
+
+const { values: args } = parseArgs({
+  options: {
+    smoke: { type: "boolean", default: false },
+    only: { type: "string" },
+    sizes: { type: "string" },
+    rounds: { type: "string" },
+    duration: { type: "string" },
+    warmup: { type: "string" },
+    "cpu-prof": { type: "boolean", default: false },
+    "no-abuse": { type: "boolean", default: false },
+    "abuse-only": { type: "boolean", default: false },
+  },
+});
+
+const SIZES = { "1k": 1024, "64k": 64 * 1024, "1m": 1024 * 1024 };
+// Connections per size: enough to keep one Node process busy; fewer for 1 MiB bodies.
+const CONNECTIONS = { "1k": 50, "64k": 50, "1m": 16 };
+const smoke = args.smoke;
+const settings = {
+  rounds: Number(args.rounds ?? (smoke ? 1 : 3)),
+  duration: Number(args.duration ?? (smoke ? 1 : 4)),
+  warmup: Number(args.warmup ?? (smoke ? 0.5 : 2)),
+  sizes: (args.sizes ?? "1k,64k,1m").split(","),
+  abuse: smoke ? { clients: 10, bytesEach: 2 * 1024 * 1024, timeoutMs: 15_000 } : { clients: 200, bytesEach: 20 * 1024 * 1024, timeoutMs: 30_000 },
+};
+
+const githubReady = typeof core.github === "function";
+// [server, its hand-written baseline] in table order.
+const SERVERS = [
+  ["node-raw", null],
+  ["hookrun-node", "node-raw"],
+  ["hookrun-fetch", "node-raw"],
+  ["express-hand", null],
+  ["hookrun-express", "express-hand"],
+  ["koa-hand", null],
+  ["hookrun-koa", "koa-hand"],
+  ...(githubReady ? [["octokit", null], ["hookrun-github", "octokit"]] : []),
+].filter(([name]) => !args.only || args.only.split(",").includes(name));
+const ABUSE_SERVERS = ["node-raw", "hookrun-node", "express-hand", "hookrun-express"].filter(
+  (name) => !args.only || args.only.split(",").includes(name),
+);
+const EXPECTED_STATUS = { octokit: 200 };
+const execArgv = args["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${new URL("../profiles/", import.meta.url).pathname}`] : [];
+
+const failures = [];
+const MiB = 1024 * 1024;
+
+function requestFor(name, body) {
+  const isGithub = name === "octokit" || name === "hookrun-github";
+  const headers = { "content-type": "application/json" };
+  if (!isGithub) {
+    headers.authorization = `Bearer ${TOKEN}`;
+    return { path: PATH_PREFIX + WEBHOOK_ID, headers };
+  }
+  headers["x-github-event"] = "push";
+  headers["x-hub-signature-256"] = `sha256=${createHmac("sha256", GITHUB_SECRET).update(body).digest("hex")}`;
+  let delivery = 0;
+  // A fresh delivery id per request: a repeated one would hit hookrun's idempotency, not its work.
+  const setupRequest = (request) => {
+    request.headers = { ...headers, "x-github-delivery": `bench-${process.pid}-${++delivery}` };
+    return request;
+  };
+  return { path: PATH_PREFIX + GITHUB_WEBHOOK_ID, headers, setupRequest };
+}
+
+async function load(server, body, size, seconds) {
+  const { path, headers, setupRequest } = requestFor(server.name, body);
+  const result = await autocannon({
+    url: `http://127.0.0.1:${server.port}${path}`,
+    method: "POST",
+    headers,
+    body,
+    connections: CONNECTIONS[size],
+    duration: seconds,
+    ...(setupRequest ? { requests: [{ method: "POST", path, headers, body, setupRequest }] } : {}),
+  });
+  const expected = String(EXPECTED_STATUS[server.name] ?? 202);
+  const statuses = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, { count }]) => [code, count]));
+  const unexpected = Object.keys(statuses).filter((code) => code !== expected);
+  if (!statuses[expected] || unexpected.length > 0) {
+    failures.push(`${server.name} @ ${size}: expected only ${expected}, saw ${JSON.stringify(statuses)} (errors ${result.errors})`);
+  }
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    statuses,
+  };
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+async function benchSize(size) {
+  const body = makePayload(SIZES[size]);
+  const servers = [];
+  for (const [name] of SERVERS) {
+    try {
+      servers.push(await startServer(name, { execArgv }));
+    } catch (error) {
+      failures.push(`${name}: ${error.message}`);
+    }
+  }
+  const rounds = new Map(servers.map((server) => [server.name, []]));
+  try {
+    for (const server of servers) if (settings.warmup > 0) await load(server, body, size, settings.warmup);
+    // Rounds are interleaved (A B C, B C A, ...), so drift in the shared machine's load is spread
+    // over every server instead of landing on whichever ran last.
+    for (let round = 0; round < settings.rounds; round++) {
+      const order = servers.map((_, i) => servers[(i + round) % servers.length]);
+      for (const server of order) {
+        const result = await load(server, body, size, settings.duration);
+        rounds.get(server.name).push(result);
+        process.stderr.write(`  ${size} round ${round + 1} ${server.name}: ${Math.round(result.rps)} req/s\n`);
+      }
+    }
+    const rows = [];
+    for (const server of servers) {
+      const results = rounds.get(server.name);
+      rows.push({
+        server: server.name,
+        baseline: SERVERS.find(([name]) => name === server.name)[1],
+        rps: median(results.map((r) => r.rps)),
+        p50: median(results.map((r) => r.p50)),
+        p99: median(results.map((r) => r.p99)),
+        peakRss: await server.peakRss(),
+        rounds: results.map((r) => Math.round(r.rps)),
+        errors: results.reduce((sum, r) => sum + r.errors, 0),
+      });
+    }
+    return rows;
+  } finally {
+    await Promise.all(servers.map((server) => server.stop()));
+  }
+}
+
+async function abuseOne(name) {
+  const server = await startServer(name, { execArgv });
+  try {
+    const { path, headers } = requestFor(name, "");
+    const before = await server.rss();
+    const resetWorked = server.resetPeak();
+    const outcome = await abuse({ port: server.port, path, headers, ...settings.abuse });
+    const peak = await server.peakRss();
+    const refused = outcome.statuses["413"] ?? 0;
+    if (refused !== settings.abuse.clients) failures.push(`abuse ${name}: expected ${settings.abuse.clients} × 413, saw ${JSON.stringify(outcome.statuses)}`);
+    // Still serving afterwards?
+    const after = await load(server, makePayload(1024), "1k", smoke ? 0.5 : 1);
+    return { server: name, before, growth: resetWorked ? peak - before : NaN, peak, ...outcome, afterRps: after.rps };
+  } finally {
+    await server.stop();
+  }
+}
+
+const fmt = (n, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : "n/a");
+
+function table(size, rows) {
+  const byName = new Map(rows.map((row) => [row.server, row]));
+  const raw = byName.get("node-raw");
+  const lines = [
+    `### ${size} payload (${SIZES[size]} bytes, ${CONNECTIONS[size]} connections)`,
+    "",
+    "| server | req/s | p50 ms | p99 ms | peak RSS MiB | × node-raw | × baseline | rounds (req/s) |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+  ];
+  for (const row of rows) {
+    const base = row.baseline && byName.get(row.baseline);
+    const vsBase = base && row.baseline !== "node-raw" ? `${fmt(row.rps / base.rps, 3)} (${row.baseline})` : "";
+    lines.push(
+      `| ${row.server} | ${fmt(row.rps)} | ${fmt(row.p50, 1)} | ${fmt(row.p99, 1)} | ${fmt(row.peakRss / MiB, 1)} | ${raw ? fmt(row.rps / raw.rps, 3) : ""} | ${vsBase} | ${row.rounds.join(", ")} |`,
+    );
+  }
+  return lines.join("\n");
+}
+
+function abuseTable(rows) {
+  const { clients, bytesEach } = settings.abuse;
+  const lines = [
+    `### Abuse: ${clients} clients at once, each streaming ${bytesEach / MiB} MiB chunked (limit 1 MiB)`,
+    "",
+    "| server | RSS before MiB | peak RSS growth MiB | growth ÷ (clients × 1 MiB) | statuses | MiB sent by clients | duration s | req/s right after |",
+    "| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: |",
+  ];
+  for (const row of rows) {
+    lines.push(
+      `| ${row.server} | ${fmt(row.before / MiB, 1)} | ${fmt(row.growth / MiB, 1)} | ${fmt(row.growth / (clients * MiB), 2)} | ${JSON.stringify(row.statuses)} | ${fmt(row.sentBytes / MiB)} | ${fmt(row.durationMs / 1000, 1)} | ${fmt(row.afterRps)} |`,
+    );
+  }
+  return lines.join("\n");
+}
+
+const startedAt = new Date();
+const header = [
+  `## hookrun bench${smoke ? " (smoke)" : ""}`,
+  "",
+  `- date: ${startedAt.toISOString()}`,
+  `- machine: ${cpus()[0]?.model ?? "unknown"}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB`,
+  `- node ${process.version}, autocannon 9, ${settings.rounds} round(s) × ${settings.duration} s after ${settings.warmup} s warm-up, median reported`,
+  `- command: pnpm bench${process.argv.slice(2).length ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`,
+  githubReady ? "- github(): exported by @hookrun/core, octokit rows included" : "- github(): not exported by @hookrun/core yet, octokit rows skipped",
+].join("\n");
+console.log(header);
+
+const sections = [header];
+const json = { startedAt, settings, sizes: {}, abuse: [] };
+if (!args["abuse-only"]) {
+  for (const size of settings.sizes) {
+    process.stderr.write(`size ${size}\n`);
+    const rows = await benchSize(size);
+    json.sizes[size] = rows;
+    const text = table(size, rows);
+    sections.push(text);
+    console.log(`\n${text}`);
+  }
+}
+if (!args["no-abuse"]) {
+  for (const name of ABUSE_SERVERS) {
+    process.stderr.write(`abuse ${name}\n`);
+    try {
+      json.abuse.push(await abuseOne(name));
+    } catch (error) {
+      failures.push(`abuse ${name}: ${error.message}`);
+    }
+  }
+  const text = abuseTable(json.abuse);
+  sections.push(text);
+  console.log(`\n${text}`);
+}
+
+const resultsDir = new URL("../results/", import.meta.url);
+mkdirSync(resultsDir, { recursive: true });
+writeFileSync(new URL(smoke ? "smoke.json" : "latest.json", resultsDir), JSON.stringify({ ...json, failures }, null, 2));
+writeFileSync(new URL(smoke ? "smoke.md" : "latest.md", resultsDir), `${sections.join("\n\n")}\n`);
+
+if (failures.length > 0) {
+  console.error(`\nFAILED:\n- ${failures.join("\n- ")}`);
+  process.exit(1);
+}
+console.log(`\n${smoke ? "smoke: every server and scenario ran and answered as expected" : "done"} (${Math.round((Date.now() - startedAt) / 1000)} s)`);

@@ -1,0 +1,62 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import { TOKEN } from "../shared.js";
+
+/**
+ * Every server calls this once it listens: it reports its port to the bench over IPC, samples its
+ * own RSS (the fallback when /proc/<pid>/status is not there), and exits when told to, so that
+ * `--cpu-prof` can write its profile.
+ */
+export function ready(server) {
+  let peakRss = process.memoryUsage.rss();
+  const sampler = setInterval(() => {
+    const rss = process.memoryUsage.rss();
+    if (rss > peakRss) peakRss = rss;
+  }, 10);
+  sampler.unref();
+  process.on("message", (message) => {
+    if (message?.type === "peak") process.send({ type: "peak", peakRss, rss: process.memoryUsage.rss() });
+    if (message?.type === "exit") {
+      server.close();
+      server.closeAllConnections?.();
+      process.exit(0);
+    }
+  });
+  process.on("disconnect", () => process.exit(0));
+  const address = server.address();
+  process.send({ type: "ready", port: typeof address === "object" ? address.port : Number(address) });
+}
+
+/** Listens on loopback, on a free port, then reports ready. */
+export function listen(server) {
+  server.listen(0, "127.0.0.1", () => ready(server));
+}
+
+// The agent of every server: nothing. The bench measures the endpoint, not the agent.
+export function noopAgent() {}
+
+const EXPECTED = createHash("sha256").update(TOKEN).digest();
+
+/**
+ * The bearer check a careful developer writes by hand: constant time over SHA-256 digests, like
+ * hookrun's. (A plain `===` would be faster and timing-unsafe; that is not the baseline we want.)
+ */
+export function handBearerOk(authorization) {
+  if (typeof authorization !== "string" || !authorization.startsWith("Bearer ")) return false;
+  return timingSafeEqual(createHash("sha256").update(authorization.slice(7)).digest(), EXPECTED);
+}
+
+/**
+ * hookrun's options in every hookrun server. The runner gets the headroom the hand-written servers
+ * have (they `setImmediate` every agent, unbounded): with the default `memoryRunner()`
+ * (concurrency 4, 1,000 queued) a load test of no-op agents measures back-pressure (429) instead
+ * of the endpoint; see BENCHMARKS.md.
+ */
+export function hookrunOptions(core, extra = {}) {
+  return {
+    webhooks: [{ id: "bench", auth: core.bearer(TOKEN), agent: noopAgent }],
+    runner: core.memoryRunner({ concurrency: 10_000, maxQueued: 1_000_000 }),
+    // Refusals are part of the abuse scenario; one warning line per refused client is noise there.
+    logger: { debug() {}, info() {}, warn() {}, error: console.error },
+    ...extra,
+  };
+}
