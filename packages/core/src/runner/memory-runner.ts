@@ -2,7 +2,7 @@ import { z } from "zod";
 import { parseOptions } from "../config";
 import { HookrunError } from "../errors";
 import { childLogger, describeError } from "../logger";
-import type { AgentContext } from "../types";
+import type { AgentContext, Logger } from "../types";
 import type { EnqueueReceipt, Runner, RunnerHost, RunnerJob } from "./runner";
 
 const optionsSchema = z.object({
@@ -34,7 +34,7 @@ export interface MemoryRunnerOptions {
 export function memoryRunner(options: MemoryRunnerOptions = {}): Runner {
   const { concurrency, maxQueued } = parseOptions(optionsSchema, options, "memoryRunner");
   const queue = new Fifo<RunnerJob>();
-  const running = new Set<AbortController>();
+  const running = new Set<LazyAbort>();
   const idleWaiters: Array<() => void> = [];
   let host: RunnerHost | undefined;
   let closing = false;
@@ -54,32 +54,38 @@ export function memoryRunner(options: MemoryRunnerOptions = {}): Runner {
   }
 
   async function run(job: RunnerJob): Promise<void> {
-    const controller = new AbortController();
-    running.add(controller);
+    const abort = new LazyAbort();
+    running.add(abort);
     const { runId, webhookId } = job;
     const attempt = 1;
-    const logger = childLogger(host!.logger, { runId, webhookId });
+    let logger: Logger | undefined;
+    const runLogger = () => (logger ??= childLogger(host!.logger, { runId, webhookId }));
     const startedAt = performance.now();
     try {
       const agent = await host!.resolveAgent(webhookId);
       if (!agent) throw new Error(`no agent is configured for webhook "${webhookId}"`);
       host!.emit({ type: "run.started", webhookId, runId, attempt });
+      // perf: the signal and the child logger are made only when the agent reads them.
       const ctx: AgentContext = {
         runId,
         attempt,
         receivedAt: new Date(job.receivedAt),
         deliveryId: job.deliveryId,
-        signal: controller.signal,
-        logger,
+        get signal() {
+          return abort.signal;
+        },
+        get logger() {
+          return runLogger();
+        },
       };
       await agent(job.envelope, ctx);
       host!.emit({ type: "run.succeeded", webhookId, runId, attempt, durationMs: performance.now() - startedAt });
     } catch (error) {
       const described = describeError(error);
-      logger.error({ attempt, err: described }, "agent run failed");
+      runLogger().error({ attempt, err: described }, "agent run failed");
       host!.emit({ type: "run.failed", webhookId, runId, attempt, durationMs: performance.now() - startedAt, error: described.message });
     } finally {
-      running.delete(controller);
+      running.delete(abort);
       schedulePump();
     }
   }
@@ -118,10 +124,27 @@ export function memoryRunner(options: MemoryRunnerOptions = {}): Runner {
       if (outcome === "timeout") {
         const dropped = queue.clear();
         host?.logger.warn({ running: running.size, dropped }, "close timed out: aborting running agents, dropping queued jobs");
-        for (const controller of running) controller.abort(new Error("hookrun is closing"));
+        for (const abort of running) abort.abort(new Error("hookrun is closing"));
       }
     },
   };
+}
+
+/**
+ * A run's AbortController, made the first time the agent reads `ctx.signal` or the run is aborted:
+ * creating an AbortSignal costs more than the rest of a no-op run, and most agents never look.
+ * A signal first read after an abort is already aborted, with the same reason.
+ */
+class LazyAbort {
+  private controller: AbortController | undefined;
+
+  get signal(): AbortSignal {
+    return (this.controller ??= new AbortController()).signal;
+  }
+
+  abort(reason: unknown): void {
+    (this.controller ??= new AbortController()).abort(reason);
+  }
 }
 
 /** First-in first-out queue with O(1) shift (Array#shift is O(n)). */
