@@ -52,7 +52,8 @@ const ABUSE_SERVERS = ["node-raw", "hookrun-node", "express-hand", "hookrun-expr
   (name) => !args.only || args.only.split(",").includes(name),
 );
 const EXPECTED_STATUS = { octokit: 200 };
-const execArgv = args["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${new URL("../profiles/", import.meta.url).pathname}`] : [];
+const execArgvFor = (name, size) =>
+  args["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${new URL("../profiles/", import.meta.url).pathname}`, `--cpu-prof-name=${name}-${size}.cpuprofile`] : [];
 
 const failures = [];
 const MiB = 1024 * 1024;
@@ -77,6 +78,7 @@ function requestFor(name, body) {
 
 async function load(server, body, size, seconds) {
   const { path, headers, setupRequest } = requestFor(server.name, body);
+  const cpuBefore = await server.cpuMicros();
   const result = await autocannon({
     url: `http://127.0.0.1:${server.port}${path}`,
     method: "POST",
@@ -86,6 +88,7 @@ async function load(server, body, size, seconds) {
     duration: seconds,
     ...(setupRequest ? { requests: [{ method: "POST", path, headers, body, setupRequest }] } : {}),
   });
+  const cpuMicros = (await server.cpuMicros()) - cpuBefore;
   const expected = String(EXPECTED_STATUS[server.name] ?? 202);
   const statuses = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, { count }]) => [code, count]));
   const unexpected = Object.keys(statuses).filter((code) => code !== expected);
@@ -94,6 +97,8 @@ async function load(server, body, size, seconds) {
   }
   return {
     rps: result.requests.average,
+    // Server CPU per answered request: unlike req/s, barely moved by what else runs on the machine.
+    cpuPerRequest: cpuMicros / Math.max(1, result.requests.total),
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors,
@@ -113,7 +118,7 @@ async function benchSize(size) {
   const servers = [];
   for (const [name] of SERVERS) {
     try {
-      servers.push(await startServer(name, { execArgv }));
+      servers.push(await startServer(name, { execArgv: execArgvFor(name, size) }));
     } catch (error) {
       failures.push(`${name}: ${error.message}`);
     }
@@ -128,7 +133,7 @@ async function benchSize(size) {
       for (const server of order) {
         const result = await load(server, body, size, settings.duration);
         rounds.get(server.name).push(result);
-        process.stderr.write(`  ${size} round ${round + 1} ${server.name}: ${Math.round(result.rps)} req/s\n`);
+        process.stderr.write(`  ${size} round ${round + 1} ${server.name}: ${Math.round(result.rps)} req/s, ${result.cpuPerRequest.toFixed(1)} µs CPU/req\n`);
       }
     }
     const rows = [];
@@ -140,6 +145,7 @@ async function benchSize(size) {
         rps: median(results.map((r) => r.rps)),
         p50: median(results.map((r) => r.p50)),
         p99: median(results.map((r) => r.p99)),
+        cpuPerRequest: median(results.map((r) => r.cpuPerRequest)),
         peakRss: await server.peakRss(),
         rounds: results.map((r) => Math.round(r.rps)),
         errors: results.reduce((sum, r) => sum + r.errors, 0),
@@ -152,7 +158,7 @@ async function benchSize(size) {
 }
 
 async function abuseOne(name) {
-  const server = await startServer(name, { execArgv });
+  const server = await startServer(name, { execArgv: execArgvFor(name, "abuse") });
   try {
     const { path, headers } = requestFor(name, "");
     const before = await server.rss();
@@ -177,14 +183,14 @@ function table(size, rows) {
   const lines = [
     `### ${size} payload (${SIZES[size]} bytes, ${CONNECTIONS[size]} connections)`,
     "",
-    "| server | req/s | p50 ms | p99 ms | peak RSS MiB | × node-raw | × baseline | rounds (req/s) |",
-    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    "| server | req/s | p50 ms | p99 ms | peak RSS MiB | CPU µs/req | × node-raw | × baseline | rounds (req/s) |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
   ];
   for (const row of rows) {
     const base = row.baseline && byName.get(row.baseline);
     const vsBase = base && row.baseline !== "node-raw" ? `${fmt(row.rps / base.rps, 3)} (${row.baseline})` : "";
     lines.push(
-      `| ${row.server} | ${fmt(row.rps)} | ${fmt(row.p50, 1)} | ${fmt(row.p99, 1)} | ${fmt(row.peakRss / MiB, 1)} | ${raw ? fmt(row.rps / raw.rps, 3) : ""} | ${vsBase} | ${row.rounds.join(", ")} |`,
+      `| ${row.server} | ${fmt(row.rps)} | ${fmt(row.p50, 1)} | ${fmt(row.p99, 1)} | ${fmt(row.peakRss / MiB, 1)} | ${fmt(row.cpuPerRequest, 1)} | ${raw ? fmt(row.rps / raw.rps, 3) : ""} | ${vsBase} | ${row.rounds.join(", ")} |`,
     );
   }
   return lines.join("\n");

@@ -62,15 +62,21 @@ export class ServerProcess {
     return (await this.ask()).peakRss;
   }
 
-  ask() {
+  /** CPU time (user + system) the server process has used so far, in microseconds. */
+  async cpuMicros() {
+    const { cpu } = await this.ask("cpu");
+    return cpu.user + cpu.system;
+  }
+
+  ask(type = "peak") {
     return new Promise((resolve) => {
       const onMessage = (message) => {
-        if (message?.type !== "peak") return;
+        if (message?.type !== type) return;
         this.child.off("message", onMessage);
         resolve(message);
       };
       this.child.on("message", onMessage);
-      this.child.send({ type: "peak" });
+      this.child.send({ type });
     });
   }
 
