@@ -53,7 +53,7 @@ const ABUSE_SERVERS = ["node-raw", "hookrun-node", "express-hand", "hookrun-expr
 );
 const EXPECTED_STATUS = { octokit: 200 };
 const execArgvFor = (name, size) =>
-  args["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${new URL("../profiles/", import.meta.url).pathname}`, `--cpu-prof-name=${name}-${size}.cpuprofile`] : [];
+  args["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${new URL("../profiles/", import.meta.url).pathname}`, `--cpu-prof-name=${name}-${size}.cpuprofile`, "--cpu-prof-interval=100"] : [];
 
 const failures = [];
 const MiB = 1024 * 1024;

@@ -15,15 +15,14 @@ const LINGER_MAX_BYTES = 64 * 1024 * 1024;
  * the answer before the client reads it.
  */
 export function writeInboundResponse(res: ServerResponse, response: InboundResponse): void {
-  res.statusCode = response.status;
-  for (const name in response.headers) res.setHeader(name, response.headers[name]!);
   const req = res.req as IncomingMessage | undefined;
   if (req && !req.readableEnded && res.socket) {
     res.setHeader("connection", "close");
     lingerBeforeClose(req, res.socket);
   }
-  // end(string) before any header was sent lets Node set Content-Length: no chunked encoding.
-  res.end(response.body);
+  // perf: one writeHead with a headers object takes Node's fast path (no setHeader bookkeeping per
+  // header) when nothing else set a header; with Content-Length given the body is not chunked.
+  res.writeHead(response.status, { ...response.headers, "content-length": Buffer.byteLength(response.body) }).end(response.body);
 }
 
 /**
