@@ -44,9 +44,10 @@ function fromWhole(bytes: Uint8Array, limit: number): Uint8Array {
  * destroys its socket, and the client would never see the 413; the Node response writer closes
  * the connection politely instead.
  */
-function readNodeReadable(stream: Readable, limit: number): Promise<Uint8Array> {
+function readNodeReadable(stream: Readable, limit: number): Promise<Uint8Array> | Uint8Array {
   if (stream.readableEnded || stream.readableDidRead) return Promise.reject(alreadyConsumed());
   if (stream.destroyed) return Promise.reject(cutOff());
+  if ((stream as { complete?: unknown }).complete === true) return readReceived(stream, limit);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let received = 0;
@@ -80,6 +81,18 @@ function readNodeReadable(stream: Readable, limit: number): Promise<Uint8Array> 
     stream.on("error", onCutOff);
     stream.on("close", onCutOff);
   });
+}
+
+/**
+ * An IncomingMessage whose body the HTTP parser already received whole (small bodies, usually:
+ * headers and body in one packet) holds it all in its buffer: take it in one `read()`.
+ * perf: no promise, listeners or closures, and no flowing-mode round trips through nextTick.
+ */
+function readReceived(stream: Readable, limit: number): Uint8Array {
+  if (stream.readableLength > limit) throw tooLarge(limit);
+  const data: Buffer | string | null = stream.read();
+  if (data === null) return EMPTY;
+  return typeof data === "string" ? Buffer.from(data, "utf8") : data;
 }
 
 async function readWebStream(stream: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array> {

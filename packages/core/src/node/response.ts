@@ -16,13 +16,21 @@ const LINGER_MAX_BYTES = 64 * 1024 * 1024;
  */
 export function writeInboundResponse(res: ServerResponse, response: InboundResponse): void {
   const req = res.req as IncomingMessage | undefined;
-  if (req && !req.readableEnded && res.socket) {
+  if (req && !bodyFullyRead(req) && res.socket) {
     res.setHeader("connection", "close");
     lingerBeforeClose(req, res.socket);
   }
   // perf: one writeHead with a headers object takes Node's fast path (no setHeader bookkeeping per
   // header) when nothing else set a header; with Content-Length given the body is not chunked.
   res.writeHead(response.status, { ...response.headers, "content-length": Buffer.byteLength(response.body) }).end(response.body);
+}
+
+/**
+ * True when no body byte is left unread: the stream ended, or (a body taken in one `read()`, whose
+ * 'end' event is still on its way) the whole message arrived and its buffer is empty.
+ */
+function bodyFullyRead(req: IncomingMessage): boolean {
+  return req.readableEnded || (req.complete && req.readableLength === 0);
 }
 
 /**
