@@ -9,7 +9,11 @@ const byId = new Map(profile.nodes.map((node) => [node.id, node]));
 const self = new Map();
 // timeDeltas[i] is the time before samples[i]; attribute it to that sample's node.
 profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
-const total = [...self.values()].reduce((a, b) => a + b, 0);
+// Percentages are of busy time: a server's profile spans the whole bench, idle while others run.
+const isIdle = (id) => byId.get(id).callFrame.functionName === "(idle)";
+const total = [...self].reduce((sum, [id, time]) => (isIdle(id) ? sum : sum + time), 0);
+for (const id of [...self.keys()]) if (isIdle(id)) self.delete(id);
+console.log(`busy ${(total / 1e6).toFixed(2)} s of ${((profile.endTime - profile.startTime) / 1e6).toFixed(2)} s profiled`);
 
 const where = (url) => {
   if (!url) return "(native / V8)";

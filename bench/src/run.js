@@ -29,8 +29,8 @@ const SIZES = { "1k": 1024, "64k": 64 * 1024, "1m": 1024 * 1024 };
 const CONNECTIONS = { "1k": 50, "64k": 50, "1m": 16 };
 const smoke = args.smoke;
 const settings = {
-  rounds: Number(args.rounds ?? (smoke ? 1 : 3)),
-  duration: Number(args.duration ?? (smoke ? 1 : 4)),
+  rounds: Number(args.rounds ?? (smoke ? 1 : 5)),
+  duration: Number(args.duration ?? (smoke ? 1 : 2.5)),
   warmup: Number(args.warmup ?? (smoke ? 0.5 : 2)),
   sizes: (args.sizes ?? "1k,64k,1m").split(","),
   abuse: smoke ? { clients: 10, bytesEach: 2 * 1024 * 1024, timeoutMs: 15_000 } : { clients: 200, bytesEach: 20 * 1024 * 1024, timeoutMs: 30_000 },
@@ -96,7 +96,7 @@ async function load(server, body, size, seconds) {
     failures.push(`${server.name} @ ${size}: expected only ${expected}, saw ${JSON.stringify(statuses)} (errors ${result.errors})`);
   }
   return {
-    rps: result.requests.average,
+    rps: result.requests.total / result.duration,
     // Server CPU per answered request: unlike req/s, barely moved by what else runs on the machine.
     cpuPerRequest: cpuMicros / Math.max(1, result.requests.total),
     p50: result.latency.p50,
@@ -166,7 +166,8 @@ async function abuseOne(name) {
     const outcome = await abuse({ port: server.port, path, headers, ...settings.abuse });
     const peak = await server.peakRss();
     const refused = outcome.statuses["413"] ?? 0;
-    if (refused !== settings.abuse.clients) failures.push(`abuse ${name}: expected ${settings.abuse.clients} × 413, saw ${JSON.stringify(outcome.statuses)}`);
+    // Only hookrun promises every abusive client a 413; the hand-written servers are measured as they are.
+    if (name.startsWith("hookrun") && refused !== settings.abuse.clients) failures.push(`abuse ${name}: expected ${settings.abuse.clients} × 413, saw ${JSON.stringify(outcome.statuses)}`);
     // Still serving afterwards?
     const after = await load(server, makePayload(1024), "1k", smoke ? 0.5 : 1);
     return { server: name, before, growth: resetWorked ? peak - before : NaN, peak, ...outcome, afterRps: after.rps };
