@@ -7,7 +7,7 @@ import { hookrunOptions, listen, noopAgent } from "./harness.js";
 
 if (typeof core.github !== "function") throw new Error("@hookrun/core does not export github() yet");
 const hooks = core.createInboundWebhooks(
-  hookrunOptions(core, { webhooks: [{ id: GITHUB_WEBHOOK_ID, auth: core.github(GITHUB_SECRET), agent: noopAgent }] }),
+  hookrunOptions(core, { webhooks: [{ id: GITHUB_WEBHOOK_ID, auth: core.github({ secret: GITHUB_SECRET }), agent: noopAgent }] }),
 );
 const server = createServer((req, res) => {
   const url = req.url;
