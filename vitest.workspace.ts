@@ -13,6 +13,7 @@ const alias = {
   "@hookrun/express": src("express"),
   "@hookrun/koa": src("koa"),
   "@hookrun/next": src("next"),
+  "@hookrun/cli": src("cli"),
 };
 
 const project = (name: string, include: string[], testTimeout = 20_000): TestProjectConfiguration => ({
@@ -24,4 +25,6 @@ export default [
   project("core", ["packages/core/src/**/*.test.ts"]),
   project("adapters", ["packages/{express,koa,next}/src/**/*.test.ts", "test/adapters/**/*.test.ts"]),
   project("examples", ["examples/*/test/**/*.test.ts"], 120_000),
+  // The CLI's process tests run the built binary (packages/cli/dist) against real servers.
+  project("cli", ["packages/cli/src/**/*.test.ts", "packages/cli/test/**/*.test.ts"], 60_000),
 ] satisfies TestProjectConfiguration[];

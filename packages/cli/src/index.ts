@@ -7,7 +7,7 @@ export { githubSignature, standardWebhooksKey, standardWebhooksSignature, stripe
 export type { RawBody } from "./sign/signatures";
 export { signingHeaders } from "./sign/signing-headers";
 export type { Signing, SigningContext } from "./sign/signing-headers";
-export { deliveryHeaders, DeliveryError, sendDelivery } from "./send/send-delivery";
+export { deliveryHeaders, DeliveryError, parseDeliveryUrl, sendDelivery } from "./send/send-delivery";
 export type { Delivery, DeliveryResult } from "./send/send-delivery";
 export { checkConfig, formatSummary } from "./verify/describe-config";
 export type { ConfigSummary } from "./verify/describe-config";

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { Command, Option } from "commander";
-import { DeliveryError, sendDelivery } from "../send/send-delivery";
+import { DeliveryError, parseDeliveryUrl, sendDelivery } from "../send/send-delivery";
 import type { Signing } from "../sign/signing-headers";
 import { standardWebhooksKey } from "../sign/signatures";
 import { EXIT, UsageError, type CliIo } from "./io";
@@ -47,6 +47,7 @@ export function sendCommand(io: CliIo, done: (code: number) => void): Command {
     .addOption(new Option("--timeout <ms>", "give up after this many milliseconds").default(30_000).argParser(integer))
     .addHelpText("after", "\nSecrets may come from HOOKRUN_TOKEN, HOOKRUN_GITHUB_SECRET, HOOKRUN_STRIPE_SECRET and\nHOOKRUN_STANDARD_WEBHOOKS_SECRET instead, which keeps them out of shell history and `ps`.")
     .action(async (url: string, options: SendOptions) => {
+      checkUrl(url);
       const body = await readBody(options);
       const signing = toSigning(options);
       try {
@@ -60,6 +61,14 @@ export function sendCommand(io: CliIo, done: (code: number) => void): Command {
         done(EXIT.unreachable);
       }
     });
+}
+
+function checkUrl(url: string): void {
+  try {
+    parseDeliveryUrl(url);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
 }
 
 async function readBody(options: SendOptions): Promise<string | Uint8Array> {

@@ -53,7 +53,12 @@ export function deliveryHeaders(delivery: Omit<Delivery, "url" | "timeoutMs">): 
  *   never the token or a secret.
  */
 export async function sendDelivery(delivery: Delivery): Promise<DeliveryResult> {
-  const url = parseUrl(delivery.url);
+  let url: URL;
+  try {
+    url = parseDeliveryUrl(delivery.url);
+  } catch (error) {
+    throw new DeliveryError((error as Error).message);
+  }
   const headers = deliveryHeaders(delivery);
   const started = performance.now();
   try {
@@ -78,14 +83,15 @@ export async function sendDelivery(delivery: Delivery): Promise<DeliveryResult> 
   }
 }
 
-function parseUrl(value: string): URL {
+/** An absolute http(s) URL, or a TypeError saying what is wrong with it. */
+export function parseDeliveryUrl(value: string): URL {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new DeliveryError(`not a URL: ${JSON.stringify(value)} (expected e.g. http://localhost:3000/inbound-webhooks/demo)`);
+    throw new TypeError(`not a URL: ${JSON.stringify(value)} (expected e.g. http://localhost:3000/inbound-webhooks/demo)`);
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new DeliveryError(`expected an http or https URL, got ${url.protocol}`);
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new TypeError(`expected an http or https URL, got ${url.protocol}`);
   return url;
 }
 
