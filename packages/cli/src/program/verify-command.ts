@@ -17,7 +17,7 @@ export function verifyCommand(io: CliIo, done: (code: number) => void): Command 
       } catch (error) {
         // Duck-typed too: the config may have imported its own copy of @hookrun/core.
         if (error instanceof HookrunConfigError || (error as Error)?.name === "HookrunConfigError") {
-          io.err(`hookrun verify: invalid config in ${modulePath}: ${(error as Error).message}`);
+          io.err(`hookrun verify: invalid config in ${modulePath}: ${(error as Error).message.replace(/^hookrun: /, "")}`);
         } else if (error instanceof ConfigLoadError) {
           io.err(`hookrun verify: ${error.message}`);
         } else {

@@ -47,7 +47,8 @@ async function importModule(path: string): Promise<Record<string, unknown>> {
     return (await import(pathToFileURL(path).href)) as Record<string, unknown>;
   } catch (error) {
     const hint = /\.[cm]?tsx?$/.test(path) ? " (TypeScript configs need a loader: run `node --import tsx $(which hookrun) verify ...` or compile the config first)" : "";
-    throw new ConfigLoadError(`could not load ${path}: ${error instanceof Error ? error.message : String(error)}${hint}`);
+    const reason = error instanceof Error ? error.message.replace(/^hookrun: /, "") : String(error);
+    throw new ConfigLoadError(`could not load ${path}: ${reason}${hint}`);
   }
 }
 
