@@ -27,4 +27,6 @@ export default [
   project("examples", ["examples/*/test/**/*.test.ts"], 120_000),
   // The CLI's process tests run the built binary (packages/cli/dist) against real servers.
   project("cli", ["packages/cli/src/**/*.test.ts", "packages/cli/test/**/*.test.ts"], 60_000),
+  // Installs the packed tarballs (after `pnpm build`) into a scratch npm project.
+  project("packages", ["test/packages/**/*.test.ts"], 60_000),
 ] satisfies TestProjectConfiguration[];
