@@ -47,7 +47,7 @@ export interface AgentContext {
   receivedAt: Date;
   /** The sender's delivery id (`Idempotency-Key`, `webhook-id` or `X-GitHub-Delivery`), when sent. */
   deliveryId: string | undefined;
-  /** Aborted when the run must stop (shutdown, timeout). Pass it to `fetch` and LLM calls. */
+  /** Aborted when the run must stop (shutdown, `timeoutMs`). Pass it to `fetch` and LLM calls. */
   signal: AbortSignal;
   /** The hookrun logger with `runId` and `webhookId` bound. */
   logger: Logger;
@@ -64,6 +64,12 @@ export interface WebhookDefinition {
   agent: Agent;
   /** Overrides the global `maxBodyBytes` for this webhook. */
   maxBodyBytes?: number;
+  /**
+   * Names the delivery for idempotency when the sender puts its id elsewhere than the
+   * `Idempotency-Key`, `webhook-id` or `X-GitHub-Delivery` headers (e.g. Stripe's `payload.id`).
+   * Return `undefined` for "no id". Replaces the header look-up for this webhook.
+   */
+  deliveryId?: (request: { headers: InboundHeaders; payload: unknown }) => string | undefined;
 }
 
 /** Looks a webhook up by id, e.g. in a database. `undefined` means no such webhook (answered `401`). */
@@ -73,7 +79,7 @@ export type WebhookResolver = (
 
 /** Lifecycle and request events, for metrics and tracing. Never carries secrets or payloads. */
 export type HookrunEvent =
-  | { type: "request.accepted"; webhookId: string; runId: string; deliveryId: string | undefined }
+  | { type: "request.accepted"; webhookId: string; runId: string; deliveryId: string | undefined; replayed: boolean }
   | { type: "request.rejected"; webhookId: string; status: number; code: string; reason: string }
   | { type: "run.started"; webhookId: string; runId: string; attempt: number }
   | { type: "run.succeeded"; webhookId: string; runId: string; attempt: number; durationMs: number }

@@ -5,7 +5,7 @@ import { parseJsonBody } from "../body/parse-json";
 import { checkDeclaredLength, readLimitedBody } from "../body/read-body";
 import { createEnvelope } from "../envelope/create-envelope";
 import { HookrunError } from "../errors";
-import { deliveryIdOf } from "../http/delivery-id";
+import { deliveryIdOf, saneDeliveryId } from "../http/delivery-id";
 import { acceptedResponse, problemResponse } from "../http/responses";
 import { describeError } from "../logger";
 import type { Runner } from "../runner/runner";
@@ -19,6 +19,8 @@ export interface Pipeline {
   logger: Logger;
   emit(event: HookrunEvent): void;
   isClosing(): boolean;
+  /** A `worker`-only process serves no HTTP; a request reaching it is a deployment mistake. */
+  servesHttp: boolean;
 }
 
 const METHOD_NOT_ALLOWED = new HookrunError("method_not_allowed", "Only POST is allowed on an inbound webhook.", {
@@ -27,6 +29,7 @@ const METHOD_NOT_ALLOWED = new HookrunError("method_not_allowed", "Only POST is 
 const UNAUTHORIZED = new HookrunError("unauthorized", "Missing or invalid credentials for this webhook.", {
   headers: { "www-authenticate": 'Bearer realm="hookrun"' },
 });
+const NOT_INGRESS = new HookrunError("internal_error", "This instance does not accept webhooks.");
 const SHUTTING_DOWN = new HookrunError("shutting_down", "The server is shutting down; retry later.", {
   headers: { "retry-after": "5" },
 });
@@ -45,17 +48,19 @@ class Unauthorized {
 export async function handleInboundWebhook(pipeline: Pipeline, request: InboundRequest): Promise<InboundResponse> {
   try {
     if (request.method !== "POST") throw METHOD_NOT_ALLOWED;
+    if (!pipeline.servesHttp) throw NOT_INGRESS;
     if (pipeline.isClosing()) throw SHUTTING_DOWN;
     const { webhook, authenticated } = await authenticateHeaders(pipeline, request);
     checkDeclaredLength(request.headers, webhook.maxBodyBytes);
     const rawBody = await readLimitedBody(request.body, webhook.maxBodyBytes);
     if (!authenticated) await authenticateBody(pipeline, webhook, request.headers, rawBody);
-    const envelope = createEnvelope(webhook.id, parseJsonBody(rawBody));
-    const deliveryId = deliveryIdOf(request.headers);
+    const payload = parseJsonBody(rawBody);
+    const envelope = createEnvelope(webhook.id, payload);
+    const deliveryId = webhook.deliveryId ? saneDeliveryId(webhook.deliveryId({ headers: request.headers, payload })) : deliveryIdOf(request.headers);
     const job = { runId: randomUUID(), webhookId: webhook.id, envelope, deliveryId, receivedAt: Date.now() };
-    const { runId } = await pipeline.runner.enqueue(job);
-    pipeline.emit({ type: "request.accepted", webhookId: webhook.id, runId, deliveryId });
-    return acceptedResponse(runId, webhook.id);
+    const { runId, replayed } = await pipeline.runner.enqueue(job);
+    pipeline.emit({ type: "request.accepted", webhookId: webhook.id, runId, deliveryId, replayed });
+    return acceptedResponse(runId, webhook.id, replayed);
   } catch (error) {
     return refusal(pipeline, request.webhookId, error);
   }

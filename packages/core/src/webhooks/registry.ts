@@ -11,6 +11,7 @@ export interface CompiledWebhook {
   bodyVerifiers: readonly Verifier[];
   agent: Agent;
   maxBodyBytes: number;
+  deliveryId: WebhookDefinition["deliveryId"];
 }
 
 /** Finds webhooks by id, whether they were given as a list or a resolver function. */
@@ -33,6 +34,7 @@ export const webhookSchema = z.object({
   auth: z.union([verifierSchema, z.array(verifierSchema).min(1, "give at least one verifier")]),
   agent: z.custom<Agent>(isFunction, "expected a function (envelope, ctx) => ..."),
   maxBodyBytes: z.number().int().positive().optional(),
+  deliveryId: z.custom<NonNullable<WebhookDefinition["deliveryId"]>>(isFunction, "expected a function ({ headers, payload }) => string | undefined").optional(),
 });
 
 export function createRegistry(webhooks: readonly WebhookDefinition[] | WebhookResolver, defaultMaxBodyBytes: number): WebhookRegistry {
@@ -82,5 +84,6 @@ function compile(definition: z.output<typeof webhookSchema> | WebhookDefinition,
     bodyVerifiers: verifiers.filter((verifier) => verifier.phase === "body"),
     agent: definition.agent,
     maxBodyBytes: definition.maxBodyBytes ?? defaultMaxBodyBytes,
+    deliveryId: definition.deliveryId,
   };
 }
