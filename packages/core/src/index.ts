@@ -3,6 +3,8 @@ export type { InboundWebhooks, InboundWebhooksOptions } from "./create-inbound-w
 export { bearer } from "./auth/bearer";
 export type { Verifier } from "./auth/verifier";
 export { getHeader } from "./http/headers";
+export { renderAgentContext } from "./agent/render-agent-context";
+export type { AgentContextOptions } from "./agent/render-agent-context";
 export { memoryRunner } from "./runner/memory-runner";
 export type { MemoryRunnerOptions } from "./runner/memory-runner";
 export type { EnqueueReceipt, Runner, RunnerHost, RunnerJob } from "./runner/runner";
