@@ -3,6 +3,7 @@ export type { InboundWebhooks, InboundWebhooksOptions } from "./create-inbound-w
 export { bearer } from "./auth/bearer";
 export type { Verifier } from "./auth/verifier";
 export { getHeader } from "./http/headers";
+export { defineWebhook } from "./webhooks/define-webhook";
 export { renderAgentContext } from "./agent/render-agent-context";
 export type { AgentContextOptions } from "./agent/render-agent-context";
 export { memoryRunner } from "./runner/memory-runner";
@@ -20,6 +21,9 @@ export type {
   InboundRequest,
   InboundResponse,
   Logger,
+  PayloadSchema,
+  SchemaResult,
+  TriggerRequest,
   WebhookDefinition,
   WebhookResolver,
 } from "./types";
