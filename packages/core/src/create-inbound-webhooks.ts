@@ -40,7 +40,7 @@ const optionsSchema = z.object({
 /** Options of {@link createInboundWebhooks}. */
 export interface InboundWebhooksOptions {
   /** The webhooks, or a function that looks one up by id (sync or async, e.g. from a database). */
-  webhooks: readonly WebhookDefinition[] | WebhookResolver;
+  webhooks: readonly WebhookDefinition<any>[] | WebhookResolver;
   /** Largest accepted body in bytes. Default `1_048_576` (1 MiB). */
   maxBodyBytes?: number;
   /** Where accepted jobs run. Default `memoryRunner()`. */
@@ -110,7 +110,7 @@ export function createInboundWebhooks(options: InboundWebhooksOptions): InboundW
       logger.warn({ event: event.type, err: describeError(error) }, "onEvent threw; ignored");
     }
   };
-  const registry = createRegistry(config.webhooks as readonly WebhookDefinition[] | WebhookResolver, config.maxBodyBytes);
+  const registry = createRegistry(config.webhooks as readonly WebhookDefinition<any>[] | WebhookResolver, config.maxBodyBytes);
   const pipeline: Pipeline = { registry, runner, logger, emit, isClosing: () => closing, servesHttp: role !== "worker" };
   runner.start({ resolveAgent: registry.resolveAgent, logger, emit, role });
 

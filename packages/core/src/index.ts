@@ -3,6 +3,9 @@ export type { InboundWebhooks, InboundWebhooksOptions } from "./create-inbound-w
 export { bearer } from "./auth/bearer";
 export type { Verifier } from "./auth/verifier";
 export { getHeader } from "./http/headers";
+export { defineWebhook } from "./webhooks/define-webhook";
+export { renderAgentContext } from "./agent/render-agent-context";
+export type { AgentContextOptions } from "./agent/render-agent-context";
 export { memoryRunner } from "./runner/memory-runner";
 export type { MemoryRunnerOptions } from "./runner/memory-runner";
 export type { DeadLetter, EnqueueReceipt, Runner, RunnerHost, RunnerJob, RunnerRole } from "./runner/runner";
@@ -25,6 +28,9 @@ export type {
   InboundRequest,
   InboundResponse,
   Logger,
+  PayloadSchema,
+  SchemaResult,
+  TriggerRequest,
   WebhookDefinition,
   WebhookResolver,
 } from "./types";

@@ -17,6 +17,11 @@ export function acceptedResponse(runId: string, inboundWebhookId: string, replay
   };
 }
 
+/** `200`: the webhook's filter said this delivery starts nothing. */
+export function ignoredResponse(): InboundResponse {
+  return { status: 200, headers: { ...JSON_HEADERS }, body: '{"status":"ignored"}' };
+}
+
 /** An `application/problem+json` response (RFC 9457) for a refused request. */
 export function problemResponse(error: HookrunError): InboundResponse {
   return {

@@ -6,11 +6,12 @@ import { checkDeclaredLength, readLimitedBody } from "../body/read-body";
 import { createEnvelope } from "../envelope/create-envelope";
 import { HookrunError } from "../errors";
 import { deliveryIdOf, saneDeliveryId } from "../http/delivery-id";
-import { acceptedResponse, problemResponse } from "../http/responses";
+import { acceptedResponse, ignoredResponse, problemResponse } from "../http/responses";
 import { describeError } from "../logger";
 import type { Runner } from "../runner/runner";
 import type { HookrunEvent, InboundHeaders, InboundRequest, InboundResponse, Logger } from "../types";
 import type { CompiledWebhook, WebhookRegistry } from "../webhooks/registry";
+import { triggerRequest, validatePayload } from "../webhooks/triggers";
 
 /** Everything the pipeline needs, built once by `createInboundWebhooks`. */
 export interface Pipeline {
@@ -43,7 +44,7 @@ class Unauthorized {
 
 /**
  * DESIGN.md's pipeline, in its order: method, webhook + header auth, body limit, body auth, JSON,
- * envelope, enqueue, 202. Never rejects: every outcome, including a bug, is a response.
+ * triggers (filter, schema), envelope, enqueue, 202. Never rejects: every outcome, including a bug, is a response.
  */
 export async function handleInboundWebhook(pipeline: Pipeline, request: InboundRequest): Promise<InboundResponse> {
   try {
@@ -55,8 +56,12 @@ export async function handleInboundWebhook(pipeline: Pipeline, request: InboundR
     const rawBody = await readLimitedBody(request.body, webhook.maxBodyBytes);
     if (!authenticated) await authenticateBody(pipeline, webhook, request.headers, rawBody);
     const payload = parseJsonBody(rawBody);
-    const envelope = createEnvelope(webhook.id, payload);
     const deliveryId = webhook.deliveryId ? saneDeliveryId(webhook.deliveryId({ headers: request.headers, payload })) : deliveryIdOf(request.headers);
+    if (!(await triggers(webhook, payload, deliveryId, request.headers))) {
+      pipeline.emit({ type: "request.ignored", webhookId: webhook.id, deliveryId });
+      return ignoredResponse();
+    }
+    const envelope = createEnvelope(webhook.id, webhook.schema ? await validatePayload(webhook.schema, payload) : payload);
     const job = { runId: randomUUID(), webhookId: webhook.id, envelope, deliveryId, receivedAt: Date.now() };
     const { runId, replayed } = await pipeline.runner.enqueue(job);
     pipeline.emit({ type: "request.accepted", webhookId: webhook.id, runId, deliveryId, replayed });
@@ -82,6 +87,11 @@ async function authenticateHeaders(
   const authenticated = await anyPasses(pipeline, webhook.headerVerifiers, request.headers, undefined);
   if (!authenticated && webhook.bodyVerifiers.length === 0) throw new Unauthorized("bad_credentials");
   return { webhook, authenticated };
+}
+
+/** The webhook's filter, if any: `false` means this delivery starts nothing. */
+async function triggers(webhook: CompiledWebhook, payload: unknown, deliveryId: string | undefined, headers: InboundHeaders): Promise<boolean> {
+  return !webhook.filter || (await webhook.filter(payload, triggerRequest(webhook.id, deliveryId, headers))) === true;
 }
 
 async function authenticateBody(pipeline: Pipeline, webhook: CompiledWebhook, headers: InboundHeaders, rawBody: Uint8Array): Promise<void> {

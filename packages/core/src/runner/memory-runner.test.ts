@@ -1,90 +1,170 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { bearer, createInboundWebhooks, HookrunConfigError, memoryRunner } from "@hookrun/core";
-import { recorder } from "../../../../test/support/events";
-import { runnerContract } from "../../../../test/support/runner-contract";
+import { HookrunConfigError, memoryRunner, type AgentContext } from "@hookrun/core";
+import { bodyOf, contractHooks } from "../../../../test/support/in-process";
 
-runnerContract("memoryRunner", (options) => memoryRunner(options));
+const accept = async (hooks: ReturnType<typeof contractHooks>, body = "{}") => {
+  const response = await hooks.hooks.handleInboundWebhook(hooks.request({ body }));
+  return { status: response.status, runId: response.status === 202 ? bodyOf<{ runId: string }>(response).runId : undefined, response };
+};
 
-const webhooks = [{ id: "alerts", auth: bearer("t"), agent: () => {} }];
-const request = (headers: Record<string, string> = {}) => ({
-  method: "POST",
-  webhookId: "alerts",
-  headers: { authorization: "Bearer t", ...headers },
-  body: "{}",
-});
+/** A gate an agent can wait on; `open()` lets every waiting agent finish. */
+function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { opened, open };
+}
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 describe("memoryRunner", () => {
-  it("only plays the 'both' role: ingress or worker alone is a configuration error", () => {
-    for (const role of ["ingress", "worker"] as const) {
-      expect(() => createInboundWebhooks({ webhooks, role, runner: memoryRunner() })).toThrow(HookrunConfigError);
-      try {
-        createInboundWebhooks({ webhooks, role });
-      } catch (error) {
-        expect((error as HookrunConfigError).field).toBe("options.role");
-      }
-    }
+  it("answers 202 before the agent's first line runs", async () => {
+    const order: string[] = [];
+    const t = contractHooks({ agent: () => void order.push("agent") });
+    await accept(t);
+    order.push("answered");
+    await tick();
+    await tick();
+    expect(order).toEqual(["answered", "agent"]);
   });
 
-  it("rejects bad options naming the field", () => {
-    expect(() => memoryRunner({ attempts: 0 })).toThrow(/memoryRunner\.attempts/);
-    expect(() => memoryRunner({ backoff: { jitter: 2 } })).toThrow(/memoryRunner\.backoff\.jitter/);
-    expect(() => memoryRunner({ timeoutMs: -1 })).toThrow(/memoryRunner\.timeoutMs/);
-  });
-
-  it("forgets a delivery id after idempotencyTtlMs", async () => {
-    const runs: string[] = [];
-    const rec = recorder();
-    const hooks = createInboundWebhooks({
-      webhooks: [{ id: "alerts", auth: bearer("t"), agent: (_e, ctx) => void runs.push(ctx.runId) }],
-      runner: memoryRunner({ idempotencyTtlMs: 50 }),
-      onEvent: rec.onEvent,
+  it("gives the agent its context: runId of the 202, attempt, receivedAt, deliveryId, signal, logger", async () => {
+    let seen: AgentContext | undefined;
+    const t = contractHooks({
+      agent: (_envelope, ctx) => {
+        seen = ctx;
+        ctx.logger.info({ step: 1 }, "agent says hi");
+      },
     });
-    const first = await hooks.handleInboundWebhook(request({ "idempotency-key": "k" }));
-    const replay = await hooks.handleInboundWebhook(request({ "idempotency-key": "k" }));
-    expect(replay.headers["idempotent-replayed"]).toBe("true");
-    expect(JSON.parse(replay.body).runId).toBe(JSON.parse(first.body).runId);
-    await sleep(80);
-    const later = await hooks.handleInboundWebhook(request({ "idempotency-key": "k" }));
-    expect(later.headers["idempotent-replayed"]).toBeUndefined();
-    expect(JSON.parse(later.body).runId).not.toBe(JSON.parse(first.body).runId);
-    await rec.waitFor("run.succeeded", 2);
-    expect(runs).toEqual([JSON.parse(first.body).runId, JSON.parse(later.body).runId]);
-    await hooks.close();
+    const before = Date.now();
+    const response = await t.hooks.handleInboundWebhook(t.request({ headers: { ...t.request().headers, "x-github-delivery": "gh-1" } }));
+    const { runId } = bodyOf<{ runId: string }>(response);
+    await t.hooks.close();
+    expect(seen).toMatchObject({ runId, attempt: 1, deliveryId: "gh-1" });
+    expect(seen!.receivedAt).toBeInstanceOf(Date);
+    expect(seen!.receivedAt.getTime()).toBeGreaterThanOrEqual(before);
+    expect(seen!.signal).toBeInstanceOf(AbortSignal);
+    expect(seen!.signal.aborted).toBe(false);
+    expect(t.logger.lines.find((line) => line.message === "agent says hi")?.fields).toEqual({ runId, webhookId: "contract", step: 1 });
   });
 
-  it("dead-letters the runs still queued when close({ timeoutMs }) gives up", async () => {
-    const rec = recorder();
-    const hooks = createInboundWebhooks({
-      webhooks: [{ id: "alerts", auth: bearer("t"), agent: (_e, ctx) => sleep(30_000, undefined, { signal: ctx.signal }) }],
-      runner: memoryRunner({ concurrency: 1 }),
-      logger: rec.logger,
-      onEvent: rec.onEvent,
-    });
-    const ids = [];
-    for (let i = 0; i < 3; i++) ids.push(JSON.parse((await hooks.handleInboundWebhook(request())).body).runId);
-    await rec.waitFor("run.started");
-    await hooks.close({ timeoutMs: 50 });
-    const letters = await hooks.runner.deadLetters();
-    expect(letters.map((letter) => letter.runId).sort()).toEqual([...ids].sort());
-    expect(letters.filter((letter) => letter.error === "hookrun closed before this run could finish")).toHaveLength(2);
-    expect(rec.of("run.failed")).toHaveLength(3);
+  it("runs at most `concurrency` agents at once and the rest in order", async () => {
+    const g = gate();
+    let running = 0;
+    let peak = 0;
+    const order: unknown[] = [];
+    const t = contractHooks(
+      {
+        agent: async (envelope) => {
+          running++;
+          peak = Math.max(peak, running);
+          order.push(envelope.payload);
+          await g.opened;
+          running--;
+        },
+      },
+      { runner: memoryRunner({ concurrency: 2 }) },
+    );
+    for (let i = 0; i < 6; i++) expect((await accept(t, String(i))).status).toBe(202);
+    await tick();
+    expect(running).toBe(2);
+    g.open();
+    await t.hooks.close();
+    expect(peak).toBe(2);
+    expect(order).toEqual([0, 1, 2, 3, 4, 5]);
   });
 
-  it("an agent that ignores its aborted signal does not keep its slot past the timeout", async () => {
-    const rec = recorder();
-    const started: number[] = [];
-    const hooks = createInboundWebhooks({
-      webhooks: [{ id: "alerts", auth: bearer("t"), agent: (_e, ctx) => (started.push(ctx.attempt), new Promise(() => {})) }],
-      runner: memoryRunner({ concurrency: 1, attempts: 1, timeoutMs: 50 }),
-      logger: rec.logger,
-      onEvent: rec.onEvent,
+  it("logs a throwing or rejecting agent as run.failed and keeps running others", async () => {
+    let calls = 0;
+    const t = contractHooks({
+      agent: (envelope) => {
+        calls++;
+        if (envelope.payload === "sync") throw new Error("sync failure");
+        if (envelope.payload === "async") return Promise.reject(new Error("async failure"));
+        if (envelope.payload === "string") throw "a string";
+        return undefined;
+      },
+    }, { runner: memoryRunner({ concurrency: 1, attempts: 1 }) });
+    for (const payload of ['"sync"', '"async"', '"string"', '"fine"']) expect((await accept(t, payload)).status).toBe(202);
+    await t.hooks.close();
+    expect(calls).toBe(4);
+    const outcomes = t.events.filter((event) => event.type === "run.failed" || event.type === "run.succeeded");
+    expect(outcomes.map((event) => [event.type, "error" in event ? event.error : null])).toEqual([
+      ["run.failed", "sync failure"],
+      ["run.failed", "async failure"],
+      ["run.failed", "a string"],
+      ["run.succeeded", null],
+    ]);
+    expect(t.logger.lines.filter((line) => line.level === "error" && line.message === "run failed on its last attempt; dead-lettered")).toHaveLength(3);
+  });
+
+  it("emits run.started and run.succeeded with the run's id", async () => {
+    const t = contractHooks({ agent: async () => undefined });
+    const { runId } = await accept(t);
+    await t.hooks.close();
+    const runEvents = t.events.filter((event) => event.type.startsWith("run."));
+    expect(runEvents).toEqual([
+      { type: "run.started", webhookId: "contract", runId, attempt: 1 },
+      { type: "run.succeeded", webhookId: "contract", runId, attempt: 1, durationMs: expect.any(Number) },
+    ]);
+  });
+
+  it("answers 429 queue_full with Retry-After when the queue is full", async () => {
+    const g = gate();
+    const t = contractHooks({ agent: () => g.opened }, { runner: memoryRunner({ concurrency: 1, maxQueued: 2 }) });
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await accept(t)).status);
+    const full = await accept(t);
+    expect(statuses).toEqual([202, 202, 202]);
+    expect(full.status).toBe(429);
+    expect(full.response.headers["retry-after"]).toBe("1");
+    expect(bodyOf(full.response).code).toBe("queue_full");
+    g.open();
+    await t.hooks.close();
+  });
+
+  it("close() answers new requests 503 shutting_down and resolves after running and queued agents finish", async () => {
+    const g = gate();
+    const finished: unknown[] = [];
+    const t = contractHooks(
+      {
+        agent: async (envelope) => {
+          await g.opened;
+          finished.push(envelope.payload);
+        },
+      },
+      { runner: memoryRunner({ concurrency: 1 }) },
+    );
+    await accept(t, "1");
+    await accept(t, "2");
+    await tick();
+    let closed = false;
+    const closing = t.hooks.close().then(() => (closed = true));
+    const refused = await accept(t, "3");
+    expect(refused.status).toBe(503);
+    expect(bodyOf(refused.response).code).toBe("shutting_down");
+    await tick();
+    expect(closed).toBe(false);
+    g.open();
+    await closing;
+    expect(finished).toEqual([1, 2]);
+  });
+
+  it("close({ timeoutMs }) aborts the signal of agents still running", async () => {
+    let signal: AbortSignal | undefined;
+    const t = contractHooks({
+      agent: (_envelope, ctx) => {
+        signal = ctx.signal;
+        return new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));
+      },
     });
-    await hooks.handleInboundWebhook(request());
-    await hooks.handleInboundWebhook(request());
-    // Both runs got the single slot in turn, each failing on its timeout.
-    await rec.waitFor("run.failed", 2);
-    expect(started).toEqual([1, 1]);
-    await hooks.close();
+    await accept(t);
+    await tick();
+    await t.hooks.close({ timeoutMs: 20 });
+    expect(signal?.aborted).toBe(true);
+  });
+
+  it("validates its options at creation", () => {
+    expect(() => memoryRunner({ concurrency: 0 })).toThrow(HookrunConfigError);
+    expect(() => memoryRunner({ maxQueued: -1 })).toThrow(/memoryRunner\.maxQueued/);
   });
 });
