@@ -88,3 +88,27 @@ describe("memoryRunner", () => {
     await hooks.close();
   });
 });
+
+describe("memoryRunner backpressure", () => {
+  it("counts runs waiting for a retry against maxQueued", async () => {
+    const rec = recorder();
+    const hooks = createInboundWebhooks({
+      webhooks: [{ id: "alerts", auth: bearer("t"), agent: () => Promise.reject(new Error("down")) }],
+      runner: memoryRunner({ concurrency: 4, maxQueued: 2, attempts: 2, backoff: { delayMs: 60_000, jitter: 0 } }),
+      logger: rec.logger,
+      onEvent: rec.onEvent,
+    });
+    await hooks.handleInboundWebhook(request());
+    await hooks.handleInboundWebhook(request());
+    await rec.waitFor("run.retrying", 2);
+    // No agent runs, but two runs wait for their retry: the bound is reached.
+    const full = await hooks.handleInboundWebhook(request());
+    expect(full.status).toBe(429);
+    expect(JSON.parse(full.body).code).toBe("queue_full");
+    await hooks.close({ timeoutMs: 10 });
+    expect((await hooks.runner.deadLetters()).map((letter) => letter.error)).toEqual([
+      "hookrun closed before this run could finish",
+      "hookrun closed before this run could finish",
+    ]);
+  });
+});

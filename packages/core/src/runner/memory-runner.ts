@@ -156,8 +156,9 @@ export function memoryRunner(options: MemoryRunnerOptions = {}): Runner {
       const key = job.deliveryId !== undefined && config.idempotencyTtlMs > 0 ? `${job.webhookId}\n${job.deliveryId}` : undefined;
       const firstRunId = key === undefined ? undefined : recall(key);
       if (firstRunId !== undefined) return { runId: firstRunId, replayed: true };
-      // Jobs that will find a free slot on the next turn are not waiting.
-      if (queue.size + retrying.size - (config.concurrency - running.size) >= config.maxQueued) throw QUEUE_FULL;
+      // Jobs that will find a free slot on the next turn are not waiting; pending retries are.
+      const waiting = Math.max(0, queue.size - (config.concurrency - running.size)) + retrying.size;
+      if (waiting >= config.maxQueued) throw QUEUE_FULL;
       queue.push({ job, attempt: 1 });
       if (key !== undefined) remember(key, job.runId);
       schedulePump();
