@@ -171,7 +171,7 @@ export function bullmqRunner(options: BullmqRunnerOptions): Runner {
     return { runId, replayed: runId !== job.runId };
   }
 
-  async function process(job: Job<JobData>, _token?: string, signal?: AbortSignal): Promise<void> {
+  async function processJob(job: Job<JobData>, _token?: string, signal?: AbortSignal): Promise<void> {
     const data = job.data;
     if (data?.v !== 1) throw new UnrecoverableError(`job ${job.id} is not a hookrun job`);
     const runnerJob: RunnerJob = {
@@ -186,7 +186,7 @@ export function bullmqRunner(options: BullmqRunnerOptions): Runner {
   }
 
   function startWorker(runnerHost: RunnerHost): void {
-    worker = new Worker<JobData>(config.queueName, process, {
+    worker = new Worker<JobData>(config.queueName, processJob, {
       ...queueOptions,
       concurrency: config.concurrency,
       lockDuration: config.lockDurationMs,
