@@ -13,6 +13,7 @@ const names = ${JSON.stringify(packageNames)};
 async function serve(handler, send) {
   const server = http.createServer(handler);
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  server.keepAliveTimeout = 1;
   try {
     return await send(\`http://127.0.0.1:\${server.address().port}/inbound-webhooks/demo\`);
   } finally {
@@ -39,13 +40,19 @@ async function main() {
   const { handleFetchRequest } = await load("@hookrun/core/fetch");
   status.fetch = (await handleFetchRequest(hooks, new Request("http://x/inbound-webhooks/demo#fetch", { method: "POST", headers: { authorization: "Bearer tok" }, body: '{"via":"fetch"}' }), "demo")).status;
 
+  // The real frameworks, as the app installs them (the adapters take them as peers).
   const express = await load("@hookrun/express");
-  const expressHandler = express.createExpressHandler(hooks);
-  status.express = (await serve((req, res) => { req.params = { webhookId: "demo" }; expressHandler(req, res, (error) => res.writeHead(500).end(String(error))); }, (url) => post(url + "#express"))).status;
+  const expressLib = await load("express");
+  const expressApp = (expressLib.default ?? expressLib)();
+  expressApp.all("/inbound-webhooks/:webhookId", express.createExpressHandler(hooks));
+  status.express = (await serve(expressApp, (url) => post(url + "#express"))).status;
 
   const koa = await load("@hookrun/koa");
-  const koaMiddleware = koa.createKoaMiddleware(hooks);
-  status.koa = (await serve((req, res) => koaMiddleware({ req, res, request: {}, params: { webhookId: "demo" } }, async () => {}), (url) => post(url + "#koa"))).status;
+  const KoaLib = await load("koa");
+  const koaApp = new (KoaLib.default ?? KoaLib)();
+  koaApp.use((ctx, next) => ((ctx.params = { webhookId: ctx.path.split("/")[2] }), next()));
+  koaApp.use(koa.createKoaMiddleware(hooks));
+  status.koa = (await serve(koaApp.callback(), (url) => post(url + "#koa"))).status;
 
   const next = await load("@hookrun/next");
   status.next = (await next.createNextRouteHandlers(hooks).POST(new Request("http://x/inbound-webhooks/demo", { method: "POST", headers: { authorization: "Bearer tok" }, body: '{"via":"next"}' }), { params: Promise.resolve({ webhookId: "demo" }) })).status;
@@ -53,13 +60,16 @@ async function main() {
   const cli = await load("@hookrun/cli");
   const cliDigest = cli.tokenDigest("tok");
 
+  // Needs Redis to run; loading it and its pure helper shows the package and its peers resolve.
+  const bullmqDeduplicationId = names.includes("@hookrun/bullmq") ? (await load("@hookrun/bullmq")).deduplicationId("demo", "dlv-1") : null;
+
   await hooks.close();
   const sameCore = {
     express: express.createInboundWebhooks === core.createInboundWebhooks,
     koa: koa.createInboundWebhooks === core.createInboundWebhooks,
     next: next.createInboundWebhooks === core.createInboundWebhooks,
   };
-  console.log(JSON.stringify({ exportsOf, status, envelopes, cliDigest, sameCore }));
+  console.log(JSON.stringify({ exportsOf, status, envelopes, cliDigest, sameCore, bullmqDeduplicationId }));
 }
 main().catch((error) => {
   console.error(error);

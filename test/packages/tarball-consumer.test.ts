@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -20,6 +21,20 @@ interface ConsumerReport {
   envelopes: Array<{ page: string; inboundWebhookId: string; payload: { via: string } }>;
   cliDigest: string;
   sameCore: Record<string, boolean>;
+  bullmqDeduplicationId: string | null;
+}
+
+/**
+ * The peers an app would install next to the packages (express, koa, bullmq, ioredis...), at the
+ * ranges the packages declare. Not next: its adapter only uses Fetch types, and next is ~100 MB.
+ */
+function peerInstalls(): string[] {
+  const peers = new Map<string, string>();
+  for (const pkg of packages) {
+    const manifest = JSON.parse(readFileSync(join(pkg.dir, "package.json"), "utf8")) as { peerDependencies?: Record<string, string> };
+    for (const [name, range] of Object.entries(manifest.peerDependencies ?? {})) if (name !== "next") peers.set(name, range);
+  }
+  return [...peers].map(([name, range]) => `${name}@${range}`);
 }
 
 /**
@@ -36,8 +51,9 @@ describe("packed tarballs in a fresh npm consumer project", () => {
     await mkdir(join(dir, "tarballs"));
     const packed = packPackages(join(dir, "tarballs"), packages);
     await writeFile(join(dir, "package.json"), JSON.stringify({ name: "hookrun-consumer", version: "1.0.0", private: true }));
-    // Peers (express, koa, next) are the app's choice; the adapters only import their types.
-    await run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--legacy-peer-deps", "--ignore-scripts", ...packed.map((pkg) => pkg.tarball)], {
+    // --legacy-peer-deps: install exactly the peers listed, not every peer's peers (next).
+    const args = ["install", "--no-audit", "--no-fund", "--prefer-offline", "--legacy-peer-deps", "--ignore-scripts"];
+    await run("npm", [...args, ...packed.map((pkg) => pkg.tarball), ...peerInstalls()], {
       cwd: dir,
       env: { ...process.env, npm_config_loglevel: "error" },
     });
@@ -51,7 +67,7 @@ describe("packed tarballs in a fresh npm consumer project", () => {
   afterAll(() => (dir ? rm(dir, { recursive: true, force: true }) : undefined));
 
   it("packs every public package, cli and the adapters included", () => {
-    expect(names).toEqual(expect.arrayContaining(["@hookrun/core", "@hookrun/cli", ...ADAPTERS]));
+    expect(names).toEqual(expect.arrayContaining(["@hookrun/core", "@hookrun/cli", "@hookrun/bullmq", ...ADAPTERS]));
   });
 
   it("installs @hookrun/core once, from its tarball, for every adapter", async () => {
@@ -72,6 +88,11 @@ describe("packed tarballs in a fresh npm consumer project", () => {
     const report = reports[format]!;
     expect(report.sameCore).toEqual({ express: true, koa: true, next: true });
     expect(report.cliDigest).toBe(`sha256:${createHash("sha256").update("tok").digest("hex")}`);
+  });
+
+  it("loads @hookrun/bullmq with its peers (bullmq, ioredis) in both formats", () => {
+    const expected = `demo.${createHash("sha256").update("demo").update("\n").update("dlv-1").digest("base64url")}`;
+    expect([reports.cjs!.bullmqDeduplicationId, reports.esm!.bullmqDeduplicationId]).toEqual([expected, expected]);
   });
 
   it("require() and import() expose the same names for every package", () => {
