@@ -139,7 +139,7 @@ describe("hookrun send (process) against a recording server", () => {
     ["a secret that is not base64", ["--standard-webhooks-secret", "whsec_???"], /must be base64/],
     ["an unreadable file", ["--file", "/nonexistent/body.json"], /cannot read --file \/nonexistent\/body.json: ENOENT/],
     ["a malformed header", ["-H", "no colon"], /expected "Name: value"/],
-    ["a non-URL", ["--url-is-missing"], /unknown option/],
+    ["an unknown option", ["--url-is-missing"], /unknown option/],
   ])("exits 2 on %s, sending nothing", async (_label, args, message) => {
     const run = await runHookrun(["send", ...(args[0] === "--url-is-missing" ? args : [url, ...args])]);
     expect(run.code).toBe(2);
