@@ -13,6 +13,8 @@ const alias = {
   "@hookrun/express": src("express"),
   "@hookrun/koa": src("koa"),
   "@hookrun/next": src("next"),
+  "@hookrun/bullmq": src("bullmq"),
+  "@hookrun/cli": src("cli"),
 };
 
 const project = (name: string, include: string[], testTimeout = 20_000): TestProjectConfiguration => ({
@@ -24,4 +26,19 @@ export default [
   project("core", ["packages/core/src/**/*.test.ts"]),
   project("adapters", ["packages/{express,koa,next}/src/**/*.test.ts", "test/adapters/**/*.test.ts"]),
   project("examples", ["examples/*/test/**/*.test.ts"], 120_000),
+  // Real Redis: REDIS_URL, or a redis-server the global setup starts on a free port.
+  {
+    resolve: { alias },
+    test: {
+      name: "bullmq",
+      include: ["packages/bullmq/src/**/*.test.ts", "packages/bullmq/test/**/*.test.ts"],
+      globalSetup: ["test/support/redis-global-setup.ts"],
+      testTimeout: 60_000,
+      hookTimeout: 300_000,
+    },
+  },
+  // The CLI's process tests run the built binary (packages/cli/dist) against real servers.
+  project("cli", ["packages/cli/src/**/*.test.ts", "packages/cli/test/**/*.test.ts"], 60_000),
+  // Installs the packed tarballs (after `pnpm build`) into a scratch npm project.
+  project("packages", ["test/packages/**/*.test.ts"], 60_000),
 ] satisfies TestProjectConfiguration[];
