@@ -30,10 +30,22 @@ export class RunTimeoutError extends Error {
  */
 export async function executeRun(host: RunnerHost, { job, attempt, timeoutMs, signal }: RunAttempt): Promise<void> {
   const { runId, webhookId } = job;
-  const controller = new AbortController();
-  const abort = () => controller.abort(signal?.reason);
-  if (signal?.aborted) abort();
-  else signal?.addEventListener("abort", abort, { once: true });
+  // perf: the run's AbortSignal is made only if the agent reads ctx.signal (creating one costs more
+  // than the rest of a short run), and the race learns of an abort from abortRun, not a listener.
+  const lazy = new LazyAbort();
+  let stop!: (reason: Error) => void;
+  const stopped = new Promise<never>((_, reject) => {
+    stop = reject;
+  });
+  // The loser of the race must not surface as an unhandled rejection.
+  stopped.catch(ignore);
+  const abortRun = (reason: unknown) => {
+    lazy.abort(reason);
+    stop(reason instanceof Error ? reason : new Error("the run was aborted"));
+  };
+  const onAbort = () => abortRun(signal!.reason);
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener("abort", onAbort, { once: true });
   let timer: NodeJS.Timeout | undefined;
   const startedAt = performance.now();
   try {
@@ -46,26 +58,15 @@ export async function executeRun(host: RunnerHost, { job, attempt, timeoutMs, si
       attempt,
       receivedAt: new Date(job.receivedAt),
       deliveryId: job.deliveryId,
-      signal: controller.signal,
+      get signal() {
+        return lazy.signal;
+      },
       logger: childLogger(host.logger, { runId, webhookId }),
     };
     const running = Promise.resolve().then(() => agent(job.envelope, ctx));
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const error = new RunTimeoutError(timeoutMs);
-        controller.abort(error);
-        reject(error);
-      }, timeoutMs);
-    });
-    const aborted = new Promise<never>((_, reject) => {
-      if (controller.signal.aborted) reject(abortReason(controller.signal));
-      controller.signal.addEventListener("abort", () => reject(abortReason(controller.signal)), { once: true });
-    });
-    // The losers of the race must not surface as unhandled rejections.
-    running.catch(() => {});
-    timedOut.catch(() => {});
-    aborted.catch(() => {});
-    await Promise.race([running, timedOut, aborted]);
+    running.catch(ignore);
+    timer = setTimeout(() => abortRun(new RunTimeoutError(timeoutMs)), timeoutMs);
+    await Promise.race([running, stopped]);
     const durationMs = performance.now() - startedAt;
     host.emit({ type: "run.succeeded", webhookId, runId, attempt, durationMs });
     host.logger.info({ runId, webhookId, attempt, durationMs }, "run succeeded");
@@ -73,9 +74,36 @@ export async function executeRun(host: RunnerHost, { job, attempt, timeoutMs, si
     throw new AttemptFailure(error, performance.now() - startedAt);
   } finally {
     clearTimeout(timer);
-    signal?.removeEventListener("abort", abort);
+    signal?.removeEventListener("abort", onAbort);
   }
 }
+
+/**
+ * A run's AbortController, made on the first read of `signal`; a signal first read after the run
+ * was aborted is already aborted, with the same reason.
+ */
+class LazyAbort {
+  private controller: AbortController | undefined;
+  private aborted = false;
+  private reason: unknown;
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.aborted) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.controller?.abort(reason);
+  }
+}
+
+function ignore(): void {}
 
 /** A failed attempt: the original error and how long the attempt took. */
 export class AttemptFailure extends Error {
@@ -110,10 +138,6 @@ export function reportFailure(
     host.logger.error({ runId, webhookId, attempt, err }, "run failed on its last attempt; dead-lettered");
     host.emit({ type: "run.failed", webhookId, runId, attempt, durationMs, error: err.message });
   }
-}
-
-function abortReason(signal: AbortSignal): Error {
-  return signal.reason instanceof Error ? signal.reason : new Error("the run was aborted");
 }
 
 /** Exponential backoff with jitter, as BullMQ's `exponential` strategy computes it. */
