@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { z } from "zod";
 import { parseOptions } from "../config";
 import { HookrunError } from "../errors";
@@ -55,7 +56,12 @@ const SHUTTING_DOWN = new HookrunError("shutting_down", "The server is shutting 
 export function memoryRunner(options: MemoryRunnerOptions = {}): Runner {
   const config = parseOptions(optionsSchema, options, "memoryRunner");
   const queue = new Fifo<Entry>();
-  const running = new Set<AbortController>();
+  const running = new Set<Entry>();
+  // perf: one signal for every run, aborted only by a close that timed out (which aborts all running
+  // runs anyway), instead of an AbortController and its signal per run.
+  const closeController = new AbortController();
+  // One listener per running run (at most `concurrency`), each removed when its run ends.
+  setMaxListeners(0, closeController.signal);
   const retrying = new Map<NodeJS.Timeout, Entry>();
   const seen = new Map<string, { runId: string; expiresAt: number }>();
   const deadLetters: DeadLetter[] = [];
@@ -81,16 +87,15 @@ export function memoryRunner(options: MemoryRunnerOptions = {}): Runner {
   }
 
   async function run(entry: Entry): Promise<void> {
-    const controller = new AbortController();
-    running.add(controller);
+    running.add(entry);
     const { job, attempt } = entry;
     try {
-      await executeRun(host!, { job, attempt, timeoutMs: config.timeoutMs, signal: controller.signal });
+      await executeRun(host!, { job, attempt, timeoutMs: config.timeoutMs, signal: closeController.signal });
     } catch (failure) {
       if (attempt < config.attempts && !aborted) scheduleRetry(entry, failure);
       else deadLetter(job, attempt, failure);
     } finally {
-      running.delete(controller);
+      running.delete(entry);
       schedulePump();
     }
   }
@@ -141,7 +146,7 @@ export function memoryRunner(options: MemoryRunnerOptions = {}): Runner {
     retrying.clear();
     for (const { job, attempt } of dropped) deadLetter(job, attempt, new Error("hookrun closed before this run could finish"));
     host?.logger.warn({ running: running.size, dropped: dropped.length }, "close timed out: aborting running agents, dead-lettering queued runs");
-    for (const controller of running) controller.abort(new Error("hookrun is closing"));
+    closeController.abort(new Error("hookrun is closing"));
   }
 
   return {
