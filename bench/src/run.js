@@ -237,6 +237,39 @@ if (!args["abuse-only"]) {
     console.log(`\n${text}`);
   }
 }
+const TARGETS = [
+  ["1k", "hookrun-node", "node-raw", 0.9],
+  ["1k", "hookrun-express", "express-hand", 0.98],
+  ["1k", "hookrun-koa", "koa-hand", 0.98],
+  ["1m", "hookrun-node", "node-raw", 0.95],
+  ["1m", "hookrun-express", "express-hand", 0.95],
+  ["1m", "hookrun-koa", "koa-hand", 0.95],
+];
+
+/** The issue's targets, as req/s ratios and as server-CPU-per-request ratios (baseline ÷ hookrun). */
+function targetsTable() {
+  const lines = [
+    "### Targets (same run)",
+    "",
+    "| size | hookrun | vs | target | req/s ratio | CPU/req ratio (baseline ÷ hookrun) |",
+    "| --- | --- | --- | ---: | ---: | ---: |",
+  ];
+  for (const [size, name, baseline, target] of TARGETS) {
+    const rows = json.sizes[size];
+    const a = rows?.find((row) => row.server === name);
+    const b = rows?.find((row) => row.server === baseline);
+    if (!a || !b) continue;
+    const mark = (ratio) => `${fmt(ratio, 3)} ${ratio >= target ? "✓" : "✗"}`;
+    lines.push(`| ${size} | ${name} | ${baseline} | ≥ ${target} | ${mark(a.rps / b.rps)} | ${mark(b.cpuPerRequest / a.cpuPerRequest)} |`);
+  }
+  return lines.join("\n");
+}
+
+if (!args["abuse-only"] && Object.keys(json.sizes).length > 0) {
+  const text = targetsTable();
+  sections.push(text);
+  console.log(`\n${text}`);
+}
 if (!args["no-abuse"]) {
   for (const name of ABUSE_SERVERS) {
     process.stderr.write(`abuse ${name}\n`);
