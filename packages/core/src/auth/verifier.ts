@@ -13,3 +13,23 @@ export interface Verifier {
   readonly phase: "headers" | "body";
   verify(headers: InboundHeaders, rawBody: Uint8Array | undefined): boolean | Promise<boolean>;
 }
+
+/** What a {@link CustomVerifier} is told about the request. */
+export interface CustomVerifierRequest {
+  /** The webhook being called. */
+  webhookId: string;
+  headers: InboundHeaders;
+}
+
+/**
+ * A check of your own, given directly in a webhook's `auth`: it runs after the limited body read
+ * with the exact raw bytes received (before any `Content-Encoding` is decoded). Return `true` to
+ * let the request in; `false`, a rejection or a throw answer the same `401` as a bad token.
+ * Compare secrets with `crypto.timingSafeEqual`, never `===`.
+ *
+ * @example
+ * ```ts
+ * auth: (request, rawBody) => verifyPartnerSignature(request.headers, rawBody),
+ * ```
+ */
+export type CustomVerifier = (request: CustomVerifierRequest, rawBody: Uint8Array) => boolean | Promise<boolean>;

@@ -8,29 +8,53 @@ const EMPTY = new Uint8Array(0);
 
 /**
  * Refuses a body whose declared `Content-Length` is over `limit` (or is not a plain decimal
- * integer) before a single byte of it is read.
+ * integer) before a single byte of it is read. Returns the declared length, when there is one.
  */
-export function checkDeclaredLength(headers: InboundHeaders, limit: number): void {
+export function checkDeclaredLength(headers: InboundHeaders, limit: number): number | undefined {
   const declared = getHeader(headers, "content-length");
-  if (declared === undefined) return;
+  if (declared === undefined) return undefined;
   if (!DECIMAL.test(declared)) {
     throw new HookrunError("payload_too_large", "The Content-Length header must be a decimal integer.");
   }
   // Longer than 16 digits is over any limit, and Number() would lose precision on it.
   if (declared.length > 16 || Number(declared) > limit) throw tooLarge(limit);
+  return Number(declared);
+}
+
+/** How a body is read besides its size limit. */
+export interface ReadBodyOptions {
+  /** The `Content-Length` the client declared: a body of any other length is refused. */
+  declaredLength?: number | undefined;
+  /** Longest wait for the whole body, in ms (`408 request_timeout` after). Unset: no timer. */
+  timeoutMs?: number | undefined;
 }
 
 /**
  * Reads the whole body into memory, counting real bytes whatever was declared, and stops at the
  * first byte over `limit`: memory per request is bounded by the limit plus one chunk.
  */
-export function readLimitedBody(body: InboundBody, limit: number): Promise<Uint8Array> | Uint8Array {
+export function readLimitedBody(body: InboundBody, limit: number, options: ReadBodyOptions = {}): Promise<Uint8Array> | Uint8Array {
+  const read = readAny(body, limit, options.timeoutMs);
+  const declared = options.declaredLength;
+  if (declared === undefined) return read;
+  // A framework may hand over bytes that disagree with what the client declared (a proxy, a
+  // buffered body): a lie about the length is refused rather than guessed around.
+  return read instanceof Uint8Array ? matchDeclared(read, declared) : read.then((bytes) => matchDeclared(bytes, declared));
+}
+
+function readAny(body: InboundBody, limit: number, timeoutMs: number | undefined): Promise<Uint8Array> | Uint8Array {
   if (body === null || body === undefined) return EMPTY;
   if (typeof body === "string") return fromWhole(Buffer.from(body, "utf8"), limit);
   if (body instanceof Uint8Array) return fromWhole(body, limit);
-  if (isNodeReadable(body)) return readNodeReadable(body, limit);
-  if (isWebStream(body)) return readWebStream(body, limit);
-  return readAsyncIterable(body, limit);
+  if (isNodeReadable(body)) return readNodeReadable(body, limit, timeoutMs);
+  if (isWebStream(body)) return readWebStream(body, limit, timeoutMs);
+  return readAsyncIterable(body, limit, timeoutMs);
+}
+
+function matchDeclared(bytes: Uint8Array, declared: number): Uint8Array {
+  if (bytes.byteLength === declared) return bytes;
+  if (bytes.byteLength < declared) throw cutOff();
+  throw new HookrunError("invalid_json", "The request body is longer than its Content-Length header says.");
 }
 
 function fromWhole(bytes: Uint8Array, limit: number): Uint8Array {
@@ -44,7 +68,7 @@ function fromWhole(bytes: Uint8Array, limit: number): Uint8Array {
  * destroys its socket, and the client would never see the 413; the Node response writer closes
  * the connection politely instead.
  */
-function readNodeReadable(stream: Readable, limit: number): Promise<Uint8Array> {
+function readNodeReadable(stream: Readable, limit: number, timeoutMs: number | undefined): Promise<Uint8Array> {
   if (stream.readableEnded || stream.readableDidRead) return Promise.reject(alreadyConsumed());
   if (stream.destroyed) return Promise.reject(cutOff());
   return new Promise((resolve, reject) => {
@@ -69,7 +93,14 @@ function readNodeReadable(stream: Readable, limit: number): Promise<Uint8Array> 
       detach();
       reject(cutOff());
     };
+    // A stalled client only gets paused, like an oversized one: the response writer closes politely.
+    const timer = timeoutMs === undefined ? undefined : setTimeout(() => {
+      detach();
+      stream.pause();
+      reject(timedOut(timeoutMs));
+    }, timeoutMs);
     const detach = () => {
+      clearTimeout(timer);
       stream.off("data", onData);
       stream.off("end", onEnd);
       stream.off("error", onCutOff);
@@ -82,14 +113,15 @@ function readNodeReadable(stream: Readable, limit: number): Promise<Uint8Array> 
   });
 }
 
-async function readWebStream(stream: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array> {
+async function readWebStream(stream: ReadableStream<Uint8Array>, limit: number, timeoutMs: number | undefined): Promise<Uint8Array> {
   if (stream.locked) throw alreadyConsumed();
   const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let received = 0;
+  const deadline = startDeadline(timeoutMs, () => reader.cancel().catch(ignore));
   try {
     for (;;) {
-      const { done, value } = await reader.read();
+      const { done, value } = await deadline.race(reader.read());
       if (done) return join(chunks, received);
       received += value.byteLength;
       if (received > limit) {
@@ -101,17 +133,19 @@ async function readWebStream(stream: ReadableStream<Uint8Array>, limit: number):
   } catch (error) {
     throw error instanceof HookrunError ? error : cutOff();
   } finally {
+    deadline.clear();
     reader.releaseLock();
   }
 }
 
-async function readAsyncIterable(iterable: AsyncIterable<Uint8Array>, limit: number): Promise<Uint8Array> {
+async function readAsyncIterable(iterable: AsyncIterable<Uint8Array>, limit: number, timeoutMs: number | undefined): Promise<Uint8Array> {
   const iterator = iterable[Symbol.asyncIterator]();
   const chunks: Uint8Array[] = [];
   let received = 0;
+  const deadline = startDeadline(timeoutMs, () => iterator.return?.()?.catch(ignore));
   try {
     for (;;) {
-      const { done, value } = await iterator.next();
+      const { done, value } = await deadline.race(iterator.next());
       if (done) return join(chunks, received);
       const bytes = typeof value === "string" ? Buffer.from(value, "utf8") : value;
       received += bytes.byteLength;
@@ -124,7 +158,34 @@ async function readAsyncIterable(iterable: AsyncIterable<Uint8Array>, limit: num
     }
   } catch (error) {
     throw error instanceof HookrunError ? error : cutOff();
+  } finally {
+    deadline.clear();
   }
+}
+
+interface Deadline {
+  race<T>(step: Promise<T>): Promise<T>;
+  clear(): void;
+}
+
+const NO_DEADLINE: Deadline = { race: (step) => step, clear: ignore };
+
+/** One timer for a whole read: every awaited step races it; on expiry the source is told to stop. */
+function startDeadline(timeoutMs: number | undefined, stopSource: () => unknown): Deadline {
+  if (timeoutMs === undefined) return NO_DEADLINE;
+  let expire: (error: HookrunError) => void = ignore;
+  const expired = new Promise<never>((_, reject) => {
+    expire = reject;
+  });
+  expired.catch(ignore);
+  const timer = setTimeout(() => {
+    stopSource();
+    expire(timedOut(timeoutMs));
+  }, timeoutMs);
+  return {
+    race: (step) => Promise.race([step, expired]),
+    clear: () => clearTimeout(timer),
+  };
 }
 
 function join(chunks: readonly Uint8Array[], total: number): Uint8Array {
@@ -145,6 +206,10 @@ function isWebStream(body: object): body is ReadableStream<Uint8Array> {
 
 function tooLarge(limit: number): HookrunError {
   return new HookrunError("payload_too_large", `The request body must be at most ${limit} bytes.`);
+}
+
+function timedOut(timeoutMs: number): HookrunError {
+  return new HookrunError("request_timeout", `The request body was not received within ${timeoutMs} ms.`);
 }
 
 function cutOff(): HookrunError {

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { bearer } from "../auth/bearer";
 import type { Verifier } from "../auth/verifier";
 import { parseJsonBody } from "../body/parse-json";
+import { contentCodings, decodeBody } from "../body/decode-body";
 import { checkDeclaredLength, readLimitedBody } from "../body/read-body";
 import { createEnvelope } from "../envelope/create-envelope";
 import { HookrunError } from "../errors";
@@ -19,6 +20,10 @@ export interface Pipeline {
   logger: Logger;
   emit(event: HookrunEvent): void;
   isClosing(): boolean;
+  /** Longest wait for a whole body, in ms. */
+  bodyTimeoutMs: number;
+  /** Deepest JSON nesting accepted. */
+  maxDepth: number;
 }
 
 const METHOD_NOT_ALLOWED = new HookrunError("method_not_allowed", "Only POST is allowed on an inbound webhook.", {
@@ -47,10 +52,12 @@ export async function handleInboundWebhook(pipeline: Pipeline, request: InboundR
     if (request.method !== "POST") throw METHOD_NOT_ALLOWED;
     if (pipeline.isClosing()) throw SHUTTING_DOWN;
     const { webhook, authenticated } = await authenticateHeaders(pipeline, request);
-    checkDeclaredLength(request.headers, webhook.maxBodyBytes);
-    const rawBody = await readLimitedBody(request.body, webhook.maxBodyBytes);
+    const declaredLength = checkDeclaredLength(request.headers, webhook.maxBodyBytes);
+    const codings = contentCodings(request.headers);
+    const rawBody = await readLimitedBody(request.body, webhook.maxBodyBytes, { declaredLength, timeoutMs: pipeline.bodyTimeoutMs });
     if (!authenticated) await authenticateBody(pipeline, webhook, request.headers, rawBody);
-    const envelope = createEnvelope(webhook.id, parseJsonBody(rawBody));
+    const body = decodeBody(rawBody, codings, webhook.maxBodyBytes);
+    const envelope = createEnvelope(webhook.id, parseJsonBody(body, pipeline.maxDepth));
     const deliveryId = deliveryIdOf(request.headers);
     const job = { runId: randomUUID(), webhookId: webhook.id, envelope, deliveryId, receivedAt: Date.now() };
     const { runId } = await pipeline.runner.enqueue(job);
