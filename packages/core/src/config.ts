@@ -8,7 +8,21 @@ import { HookrunConfigError } from "./errors";
 export function parseOptions<S extends z.ZodType>(schema: S, value: unknown, label: string): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  const field = [label, ...issue.path.map(String)].join(".");
-  throw new HookrunConfigError(field, issue.message);
+  const { path, message } = deepestIssue(result.error.issues[0]!);
+  throw new HookrunConfigError([label, ...path.map(String)].join("."), message);
+}
+
+type Issue = z.core.$ZodIssue;
+
+/**
+ * For a union (`webhooks`: a list or a function), zod reports the union itself; the useful issue
+ * is the one inside the branch that got furthest, e.g. `webhooks.0.agent`.
+ */
+function deepestIssue(issue: Issue): { path: PropertyKey[]; message: string } {
+  if (issue.code !== "invalid_union" || issue.errors.length === 0) return issue;
+  const inner = issue.errors
+    .flat()
+    .map((branch) => deepestIssue(branch))
+    .sort((a, b) => b.path.length - a.path.length)[0]!;
+  return inner.path.length > 0 ? { path: [...issue.path, ...inner.path], message: inner.message } : issue;
 }

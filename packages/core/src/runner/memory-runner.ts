@@ -97,7 +97,8 @@ export function memoryRunner(options: MemoryRunnerOptions = {}): Runner {
     async enqueue(job): Promise<EnqueueReceipt> {
       if (!host) throw new Error("memoryRunner: enqueue() before start()");
       if (closing) throw new HookrunError("shutting_down", "The server is shutting down; retry later.", { headers: { "retry-after": "5" } });
-      if (queue.size >= maxQueued) {
+      // Jobs that will find a free slot on the next turn are not waiting.
+      if (queue.size - (concurrency - running.size) >= maxQueued) {
         throw new HookrunError("queue_full", "Too many webhook runs are waiting; retry later.", { headers: { "retry-after": "1" } });
       }
       queue.push(job);

@@ -1,0 +1,25 @@
+import { createServer, type IncomingMessage } from "node:http";
+import { describe, expect, it } from "vitest";
+import { handleNodeRequest, toInboundRequest } from "@hookrun/core/node";
+import { describeAdapterContract } from "../../../../test/adapter-contract";
+import { contractHooks, inProcessContractServer } from "../../../../test/support/in-process";
+
+describeAdapterContract("node:http + @hookrun/core/node", async () => {
+  const { hooks, runs } = contractHooks();
+  const server = createServer((req, res) => {
+    const match = /^\/inbound-webhooks\/([^/?]+)/.exec(req.url ?? "");
+    if (!match) return void res.writeHead(404).end();
+    void handleNodeRequest(hooks, req, res, decodeURIComponent(match[1]!));
+  });
+  return inProcessContractServer(server, hooks, runs);
+});
+
+describe("toInboundRequest (node)", () => {
+  it("passes Node's headers object and the request stream through as they are", () => {
+    const req = { method: "POST", headers: { authorization: "Bearer t" } } as unknown as IncomingMessage;
+    const inbound = toInboundRequest(req, "id");
+    expect(inbound.headers).toBe(req.headers);
+    expect(inbound.body).toBe(req);
+    expect(toInboundRequest(req, "id", "{}").body).toBe("{}");
+  });
+});
