@@ -179,8 +179,9 @@ function startDeadline(timeoutMs: number | undefined, stopSource: () => unknown)
   });
   expired.catch(ignore);
   const timer = setTimeout(() => {
-    stopSource();
+    // Reject first: stopping the source may settle the pending read as "done", which must not win.
     expire(timedOut(timeoutMs));
+    stopSource();
   }, timeoutMs);
   return {
     race: (step) => Promise.race([step, expired]),
