@@ -1,4 +1,4 @@
-import type { IncomingMessage } from "node:http";
+import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import type { InboundRequest } from "../types";
 
 /**
@@ -9,5 +9,26 @@ import type { InboundRequest } from "../types";
  */
 export function toInboundRequest(req: IncomingMessage, webhookId: string, rawBody?: Uint8Array | string): InboundRequest {
   // perf: Node's headers object and the request stream are used as they are: no copy, no wrapper.
-  return { method: req.method ?? "GET", webhookId, headers: req.headers, body: rawBody ?? req };
+  return { method: req.method ?? "GET", webhookId, headers: withRepeatedAuthorization(req), body: rawBody ?? req };
+}
+
+const AUTHORIZATION = "authorization";
+
+/**
+ * Node keeps only the first of several `Authorization` headers in `req.headers`, which would let a
+ * valid first value win over whatever follows. Repeated credentials are ambiguous: hand them all
+ * over so the verifiers see the repetition and refuse it.
+ */
+function withRepeatedAuthorization(req: IncomingMessage): IncomingHttpHeaders | Record<string, string | string[] | undefined> {
+  const raw = req.rawHeaders;
+  let values: string[] | undefined;
+  let first: string | undefined;
+  for (let index = 0; index < raw.length; index += 2) {
+    const name = raw[index]!;
+    if (name.length !== AUTHORIZATION.length || name.toLowerCase() !== AUTHORIZATION) continue;
+    if (first === undefined) first = raw[index + 1]!;
+    else (values ??= [first]).push(raw[index + 1]!);
+  }
+  // perf: the common case (zero or one Authorization header) keeps Node's object, uncopied.
+  return values === undefined ? req.headers : { ...req.headers, authorization: values };
 }
