@@ -20,7 +20,8 @@ const AUTHORIZATION = "authorization";
  * over so the verifiers see the repetition and refuse it.
  */
 function withRepeatedAuthorization(req: IncomingMessage): IncomingHttpHeaders | Record<string, string | string[] | undefined> {
-  const raw = req.rawHeaders;
+  // A hand-made IncomingMessage look-alike may have no rawHeaders.
+  const raw = req.rawHeaders ?? [];
   let values: string[] | undefined;
   let first: string | undefined;
   for (let index = 0; index < raw.length; index += 2) {
