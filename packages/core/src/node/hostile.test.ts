@@ -179,3 +179,25 @@ describe("hostile request corpus over real sockets (handleNodeRequest on node:ht
     expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
   });
 });
+
+describe("raw bytes kept by a body parser", () => {
+  it("are taken as already decoded: Content-Encoding and Content-Length describe what the parser read, not them", async () => {
+    const { gunzipSync } = await import("node:zlib");
+    const server = createServer((req, res) => {
+      const pieces: Buffer[] = [];
+      req.on("data", (piece: Buffer) => pieces.push(piece));
+      // What express.json({ verify }) keeps: the inflated bytes.
+      req.on("end", () => void handleNodeRequest(hooks, req, res, "corpus", gunzipSync(Buffer.concat(pieces))));
+    });
+    const parsed = await listen(server);
+    try {
+      const payload = { event: "parsed", list: [1, 2, 3] };
+      const response = await rawExchange(parsed.port, post(gzipSync(JSON.stringify(payload)), [`Authorization: ${AUTH}`, "Content-Encoding: gzip"]));
+      expect(response.status).toBe(202);
+      const { runId } = JSON.parse(response.body) as { runId: string };
+      expect((await runs.waitFor(runId)).envelope.payload).toEqual(payload);
+    } finally {
+      await parsed.close();
+    }
+  });
+});
