@@ -2,6 +2,7 @@ import { createHmac, randomBytes } from "node:crypto";
 import { sign as octokitSign, verify as octokitVerify } from "@octokit/webhooks-methods";
 import fc from "fast-check";
 import { Webhook } from "standardwebhooks";
+import Stripe from "stripe";
 import { describe, expect, it } from "vitest";
 import { bearer, github, hmac, HookrunConfigError, slack, standardWebhooks, stripe, type Verifier } from "@hookrun/core";
 
@@ -113,6 +114,42 @@ describe("stripe()", () => {
   it("accepts t=<unix>,v1=<hex> over `${t}.${body}` and rejects every single-byte mutation of body, signature and timestamp", async () => {
     const body = '{"id":"evt_1","type":"invoice.paid"}';
     await expectMutationsFail(stripe({ secret }), { "stripe-signature": header(nowSeconds(), body) }, body, ["stripe-signature"]);
+  });
+
+  it("agrees with the official stripe package in both directions on generated vectors", async () => {
+    const official = new Stripe("sk_test_not_used").webhooks;
+    await fc.assert(
+      fc.asyncProperty(
+        secretText.map((text) => `whsec_${text}`),
+        jsonBody,
+        fc.integer({ min: -250, max: 250 }),
+        fc.option(fc.nat(), { nil: undefined }),
+        async (key, body, skew, mutateAt) => {
+          const timestamp = nowSeconds() + skew;
+          // Direction 1: the official signer's header, possibly mutated, judged by both.
+          let theirs = official.generateTestHeaderString({ payload: body, secret: key, timestamp });
+          if (mutateAt !== undefined) {
+            const all = [...stringMutations(theirs)];
+            theirs = all[mutateAt % all.length]!;
+          }
+          const officialAccepts = (() => {
+            try {
+              official.constructEvent(body, theirs, key, 300);
+              return true;
+            } catch {
+              return false;
+            }
+          })();
+          expect(await verify(stripe({ secret: key }), { "stripe-signature": theirs }, body)).toBe(officialAccepts);
+          expect(officialAccepts).toBe(mutateAt === undefined);
+          // Direction 2: our header from the published format, accepted by the official verifier.
+          const ours = `t=${timestamp},v1=${hex(key, `${timestamp}.${body}`)}`;
+          expect(() => official.constructEvent(body, ours, key, 300)).not.toThrow();
+          expect(await verify(stripe({ secret: key }), { "stripe-signature": ours }, body)).toBe(true);
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 
   it("accepts when any one of several v1 entries matches, ignoring v0 and unknown schemes", async () => {

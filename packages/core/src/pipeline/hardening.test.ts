@@ -231,6 +231,27 @@ describe("prototype keys in payloads", () => {
   });
 });
 
+describe("one 401 for every kind of failed credential", () => {
+  it("answers a bad signature exactly like a bad token and an unknown webhook id", async () => {
+    const agent = () => undefined;
+    const hooks = createInboundWebhooks({
+      webhooks: [
+        { id: "token", auth: bearer("right-token"), agent },
+        { id: "signed", auth: github({ secret: "right-secret" }), agent },
+      ],
+      logger: memoryLogger(),
+    });
+    const send = (webhookId: string, headers: Record<string, string>) => hooks.handleInboundWebhook({ method: "POST", webhookId, headers, body: "{}" });
+    const badToken = await send("token", { authorization: "Bearer wrong-token" });
+    const badSignature = await send("signed", { "x-hub-signature-256": `sha256=${createHmac("sha256", "wrong").update("{}").digest("hex")}` });
+    const noSignature = await send("signed", {});
+    const unknown = await send("nope", { authorization: "Bearer right-token" });
+    expectRefused(badToken, 401, "unauthorized");
+    expect(badToken.headers["www-authenticate"]).toBe('Bearer realm="hookrun"');
+    for (const response of [badSignature, noSignature, unknown]) expect(response).toEqual(badToken);
+  });
+});
+
 describe("custom verifier functions in auth", () => {
   it("runs (request, rawBody) => boolean | Promise<boolean> over the raw bytes; false or a throw is the same 401", async () => {
     const runs = new RunLog();
