@@ -13,6 +13,7 @@ const alias = {
   "@hookrun/express": src("express"),
   "@hookrun/koa": src("koa"),
   "@hookrun/next": src("next"),
+  "@hookrun/bullmq": src("bullmq"),
 };
 
 const project = (name: string, include: string[], testTimeout = 20_000): TestProjectConfiguration => ({
@@ -24,4 +25,15 @@ export default [
   project("core", ["packages/core/src/**/*.test.ts"]),
   project("adapters", ["packages/{express,koa,next}/src/**/*.test.ts", "test/adapters/**/*.test.ts"]),
   project("examples", ["examples/*/test/**/*.test.ts"], 120_000),
+  // Real Redis: REDIS_URL, or a redis-server the global setup starts on a free port.
+  {
+    resolve: { alias },
+    test: {
+      name: "bullmq",
+      include: ["packages/bullmq/src/**/*.test.ts", "packages/bullmq/test/**/*.test.ts"],
+      globalSetup: ["test/support/redis-global-setup.ts"],
+      testTimeout: 60_000,
+      hookTimeout: 300_000,
+    },
+  },
 ] satisfies TestProjectConfiguration[];

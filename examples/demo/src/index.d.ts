@@ -1,4 +1,4 @@
-import type { Agent, InboundWebhooks } from "@hookrun/core";
+import type { Agent, InboundWebhooks, InboundWebhooksOptions } from "@hookrun/core";
 
 export interface DemoConfig {
   port: number;
@@ -8,6 +8,6 @@ export interface DemoConfig {
 }
 export declare const demoAgent: Agent;
 export declare function demoConfig(env?: NodeJS.ProcessEnv): DemoConfig;
-export declare function createDemoHooks(config?: DemoConfig): InboundWebhooks;
+export declare function createDemoHooks(config?: DemoConfig, options?: Omit<InboundWebhooksOptions, "webhooks">): InboundWebhooks;
 export declare function printStartup(name: string, config: DemoConfig): void;
 export declare function closeOnSignals(server: import("node:http").Server, hooks: InboundWebhooks): void;

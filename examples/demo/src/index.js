@@ -24,10 +24,14 @@ export function demoConfig(env = process.env) {
   };
 }
 
-/** The demo webhook set up with hookrun's defaults (memory runner, 1 MiB limit). */
-export function createDemoHooks(config = demoConfig()) {
+/**
+ * The demo webhook set up with hookrun's defaults (memory runner, 1 MiB limit); `options` adds to
+ * them (e.g. `{ role, runner }`).
+ */
+export function createDemoHooks(config = demoConfig(), options = {}) {
   return createInboundWebhooks({
     webhooks: [{ id: config.webhookId, auth: bearer(config.token), agent: demoAgent }],
+    ...options,
   });
 }
 

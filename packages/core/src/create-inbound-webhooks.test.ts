@@ -123,7 +123,7 @@ describe("handleInboundWebhook: responses and events", () => {
     expect(response.headers).toEqual({ "content-type": "application/json" });
     const body = bodyOf<{ runId: string }>(response);
     expect(body).toEqual({ status: "accepted", runId: body.runId, inboundWebhookId: "contract" });
-    expect(events[0]).toEqual({ type: "request.accepted", webhookId: "contract", runId: body.runId, deliveryId: "d-1" });
+    expect(events[0]).toEqual({ type: "request.accepted", webhookId: "contract", runId: body.runId, deliveryId: "d-1", replayed: false });
   });
 
   it("answers errors as RFC 9457 problem documents", async () => {
@@ -154,7 +154,16 @@ describe("handleInboundWebhook: responses and events", () => {
   it("never rejects, even when the runner throws something unexpected", async () => {
     const { hooks, request, logger } = contractHooks(
       {},
-      { runner: { name: "broken", start() {}, enqueue: () => Promise.reject(new TypeError("boom")), close: async () => {} } },
+      {
+        runner: {
+          name: "broken",
+          roles: ["both"],
+          start() {},
+          enqueue: () => Promise.reject(new TypeError("boom")),
+          deadLetters: async () => [],
+          close: async () => {},
+        },
+      },
     );
     const response = await hooks.handleInboundWebhook(request());
     expect(response.status).toBe(500);

@@ -3,7 +3,8 @@ import { parseOptions } from "./config";
 import { defaultLogger, describeError } from "./logger";
 import { handleInboundWebhook, type Pipeline } from "./pipeline/handle-inbound-webhook";
 import { memoryRunner } from "./runner/memory-runner";
-import type { Runner } from "./runner/runner";
+import type { Runner, RunnerRole } from "./runner/runner";
+import { HookrunConfigError } from "./errors";
 import type { HookrunEvent, InboundRequest, InboundResponse, Logger, WebhookDefinition, WebhookResolver } from "./types";
 import { createRegistry, webhookSchema } from "./webhooks/registry";
 
@@ -24,7 +25,11 @@ const optionsSchema = z.object({
   maxDepth: z.number().int().positive().max(100_000).default(DEFAULT_MAX_DEPTH),
   runner: z
     .custom<Runner>(
-      (value) => typeof value === "object" && value !== null && ["start", "enqueue", "close"].every((key) => isFunction((value as never)[key])),
+      (value) =>
+        typeof value === "object" &&
+        value !== null &&
+        Array.isArray((value as Runner).roles) &&
+        ["start", "enqueue", "deadLetters", "close"].every((key) => isFunction((value as never)[key])),
       "expected a runner such as memoryRunner()",
     )
     .optional(),
@@ -35,12 +40,13 @@ const optionsSchema = z.object({
     )
     .optional(),
   onEvent: fn<(event: HookrunEvent) => void>("expected a function (event) => void").optional(),
+  role: z.enum(["ingress", "worker", "both"]).default("both"),
 });
 
 /** Options of {@link createInboundWebhooks}. */
 export interface InboundWebhooksOptions {
   /** The webhooks, or a function that looks one up by id (sync or async, e.g. from a database). */
-  webhooks: readonly WebhookDefinition[] | WebhookResolver;
+  webhooks: readonly WebhookDefinition<any>[] | WebhookResolver;
   /** Largest accepted body in bytes, after any `Content-Encoding` is decoded too. Default `1_048_576` (1 MiB). */
   maxBodyBytes?: number;
   /** Longest wait for the whole body once the headers arrived, in ms; then `408 request_timeout`. Default `30_000`. */
@@ -53,15 +59,22 @@ export interface InboundWebhooksOptions {
   logger?: Logger;
   /** Called with every request and run event. Must not throw (a throw is logged and ignored). */
   onEvent?: (event: HookrunEvent) => void;
+  /**
+   * What this process does with the same configuration: `"ingress"` serves HTTP and enqueues only,
+   * `"worker"` runs agents only (looked up by webhook id) and answers any request with `500`,
+   * `"both"` does both. `ingress` and `worker` need a runner that crosses processes, such as
+   * `bullmqRunner`. Default `"both"`.
+   */
+  role?: RunnerRole;
 }
 
 /** What {@link createInboundWebhooks} returns. */
 export interface InboundWebhooks {
   /** Runs the pipeline for one request. Never rejects: every outcome is a response. */
   handleInboundWebhook(request: InboundRequest): Promise<InboundResponse>;
-  /** Stop accepting (`503 shutting_down`), let accepted runs finish, then resolve. */
+  /** Stop accepting (`503 shutting_down`), let accepted runs finish, then resolve; after `timeoutMs`, abort what is left. */
   close(options?: { timeoutMs?: number }): Promise<void>;
-  /** The runner in use. */
+  /** The runner in use (e.g. `hooks.runner.deadLetters()`). */
   readonly runner: Runner;
 }
 
@@ -92,6 +105,10 @@ export function createInboundWebhooks(options: InboundWebhooksOptions): InboundW
   const config = parseOptions(optionsSchema, options, "options");
   const logger = config.logger ?? defaultLogger;
   const runner = config.runner ?? memoryRunner();
+  const role = config.role;
+  if (!runner.roles.includes(role)) {
+    throw new HookrunConfigError("options.role", `runner "${runner.name}" cannot play role "${role}" (it can play: ${runner.roles.join(", ")}); use a runner that crosses processes, such as bullmqRunner()`);
+  }
   const onEvent = config.onEvent;
   let closing = false;
 
@@ -103,9 +120,18 @@ export function createInboundWebhooks(options: InboundWebhooksOptions): InboundW
       logger.warn({ event: event.type, err: describeError(error) }, "onEvent threw; ignored");
     }
   };
-  const registry = createRegistry(config.webhooks as readonly WebhookDefinition[] | WebhookResolver, config.maxBodyBytes);
-  const pipeline: Pipeline = { registry, runner, logger, emit, isClosing: () => closing, bodyTimeoutMs: config.bodyTimeoutMs, maxDepth: config.maxDepth };
-  runner.start({ resolveAgent: registry.resolveAgent, logger, emit });
+  const registry = createRegistry(config.webhooks as readonly WebhookDefinition<any>[] | WebhookResolver, config.maxBodyBytes);
+  const pipeline: Pipeline = {
+    registry,
+    runner,
+    logger,
+    emit,
+    isClosing: () => closing,
+    servesHttp: role !== "worker",
+    bodyTimeoutMs: config.bodyTimeoutMs,
+    maxDepth: config.maxDepth,
+  };
+  runner.start({ resolveAgent: registry.resolveAgent, logger, emit, role });
 
   return {
     handleInboundWebhook: (request) => handleInboundWebhook(pipeline, request),

@@ -52,21 +52,24 @@ export class HookrunError extends Error {
   readonly code: HookrunErrorCode;
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
+  /** Extra members of the problem document (RFC 9457 extensions), e.g. `issues` for `invalid_payload`. */
+  readonly extensions: Readonly<Record<string, unknown>>;
 
   constructor(
     code: HookrunErrorCode,
     detail: string,
-    options?: { headers?: Record<string, string>; cause?: unknown },
+    options?: { headers?: Record<string, string>; extensions?: Record<string, unknown>; cause?: unknown },
   ) {
     super(detail, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.status = STATUS[code];
     this.headers = options?.headers ?? {};
+    this.extensions = options?.extensions ?? {};
   }
 
   /** The RFC 9457 problem document for this error. */
   toProblem(): ProblemDetails {
-    return { type: `urn:hookrun:problem:${this.code}`, title: TITLE[this.code], status: this.status, detail: this.message, code: this.code };
+    return { type: `urn:hookrun:problem:${this.code}`, title: TITLE[this.code], status: this.status, detail: this.message, code: this.code, ...this.extensions };
   }
 }
 
@@ -77,6 +80,8 @@ export interface ProblemDetails {
   status: number;
   detail: string;
   code: HookrunErrorCode;
+  /** Extension members, such as `issues` on `invalid_payload`. */
+  [extension: string]: unknown;
 }
 
 /**

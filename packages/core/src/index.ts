@@ -14,9 +14,19 @@ export { slack } from "./auth/slack";
 export type { SlackOptions } from "./auth/slack";
 export type { CustomVerifier, CustomVerifierRequest, Verifier } from "./auth/verifier";
 export { getHeader } from "./http/headers";
+export { defineWebhook } from "./webhooks/define-webhook";
+export { renderAgentContext } from "./agent/render-agent-context";
+export type { AgentContextOptions } from "./agent/render-agent-context";
 export { memoryRunner } from "./runner/memory-runner";
 export type { MemoryRunnerOptions } from "./runner/memory-runner";
-export type { EnqueueReceipt, Runner, RunnerHost, RunnerJob } from "./runner/runner";
+export type { DeadLetter, EnqueueReceipt, Runner, RunnerHost, RunnerJob, RunnerRole } from "./runner/runner";
+// Building blocks for runners (used by @hookrun/bullmq), so every runner behaves the same.
+export { AttemptFailure, backoffDelay, executeRun, reportFailure, RunTimeoutError } from "./runner/execute-run";
+export type { BackoffPolicy, RunAttempt } from "./runner/execute-run";
+export { DEFAULT_IDEMPOTENCY_TTL_MS, runnerOptionsSchema } from "./runner/runner-options";
+export type { RunnerOptions } from "./runner/runner-options";
+export { parseOptions } from "./config";
+export { describeError } from "./logger";
 export { HookrunConfigError, HookrunError, statusOf } from "./errors";
 export type { HookrunErrorCode, ProblemDetails } from "./errors";
 export type {
@@ -29,6 +39,9 @@ export type {
   InboundRequest,
   InboundResponse,
   Logger,
+  PayloadSchema,
+  SchemaResult,
+  TriggerRequest,
   WebhookDefinition,
   WebhookResolver,
 } from "./types";

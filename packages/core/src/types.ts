@@ -47,7 +47,7 @@ export interface AgentContext {
   receivedAt: Date;
   /** The sender's delivery id (`Idempotency-Key`, `webhook-id` or `X-GitHub-Delivery`), when sent. */
   deliveryId: string | undefined;
-  /** Aborted when the run must stop (shutdown, timeout). Pass it to `fetch` and LLM calls. */
+  /** Aborted when the run must stop (shutdown, `timeoutMs`). Pass it to `fetch` and LLM calls. */
   signal: AbortSignal;
   /** The hookrun logger with `runId` and `webhookId` bound. */
   logger: Logger;
@@ -56,27 +56,80 @@ export interface AgentContext {
 /** The background work a webhook starts. Its result is ignored; a throw is logged as a failed run. */
 export type Agent<Payload = unknown> = (envelope: Envelope<Payload>, ctx: AgentContext) => unknown;
 
+/** What a webhook's `filter` may know about the request besides the payload. */
+export interface TriggerRequest {
+  webhookId: string;
+  deliveryId: string | undefined;
+  /**
+   * A request header (lower-case name), e.g. `x-github-event`. Credential and signature headers
+   * (`authorization`, `cookie`, `*-signature*`, ...) always read as `undefined`.
+   */
+  header(name: string): string | undefined;
+}
+
+/**
+ * A payload schema: zod 4 (or any Standard Schema v1 library: valibot, arktype, ...). Its output
+ * type becomes the agent's `envelope.payload` type.
+ */
+export interface PayloadSchema<Output = unknown> {
+  readonly "~standard": {
+    readonly version: 1;
+    readonly vendor: string;
+    readonly validate: (value: unknown) => SchemaResult<Output> | Promise<SchemaResult<Output>>;
+    readonly types?: { readonly input: unknown; readonly output: Output } | undefined;
+  };
+}
+
+/** What a Standard Schema's `validate` answers. */
+export type SchemaResult<Output> =
+  | { readonly value: Output; readonly issues?: undefined }
+  | {
+      readonly issues: ReadonlyArray<{
+        readonly message: string;
+        readonly path?: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }> | undefined;
+      }>;
+    };
+
 /** One webhook: its id (the URL segment), who may call it, and the agent it starts. */
-export interface WebhookDefinition {
+export interface WebhookDefinition<Payload = unknown> {
   id: string;
   /**
    * One verifier or several (any one passing is enough, e.g. during a migration). A function
    * `(request, rawBody) => boolean | Promise<boolean>` is accepted as a body-phase verifier.
    */
   auth: Verifier | CustomVerifier | ReadonlyArray<Verifier | CustomVerifier>;
-  agent: Agent;
+  agent: Agent<Payload>;
   /** Overrides the global `maxBodyBytes` for this webhook. */
   maxBodyBytes?: number;
+  /**
+   * Names the delivery for idempotency when the sender puts its id elsewhere than the
+   * `Idempotency-Key`, `webhook-id` or `X-GitHub-Delivery` headers (e.g. Stripe's `payload.id`).
+   * Return `undefined` for "no id". Replaces the header look-up for this webhook.
+   */
+  deliveryId?: (request: { headers: InboundHeaders; payload: unknown }) => string | undefined;
+  /**
+   * Decides, before anything is enqueued, whether this delivery starts a run. `false` answers
+   * `200 {"status":"ignored"}` and starts nothing (GitHub `ping`s, pushes to other branches).
+   * Runs before `schema`, so events you ignore need not match it.
+   */
+  filter?: (payload: unknown, request: TriggerRequest) => boolean | Promise<boolean>;
+  /**
+   * Validates (and types) the payload. A body that fails answers `422 invalid_payload` with the
+   * issues' paths and messages; the agent then gets the schema's output. Without a schema the
+   * payload is passed through untouched.
+   */
+  schema?: PayloadSchema<Payload>;
 }
 
 /** Looks a webhook up by id, e.g. in a database. `undefined` means no such webhook (answered `401`). */
 export type WebhookResolver = (
   id: string,
-) => WebhookDefinition | undefined | null | Promise<WebhookDefinition | undefined | null>;
+) => WebhookDefinition<any> | undefined | null | Promise<WebhookDefinition<any> | undefined | null>;
 
 /** Lifecycle and request events, for metrics and tracing. Never carries secrets or payloads. */
 export type HookrunEvent =
-  | { type: "request.accepted"; webhookId: string; runId: string; deliveryId: string | undefined }
+  | { type: "request.accepted"; webhookId: string; runId: string; deliveryId: string | undefined; replayed: boolean }
+  | { type: "request.ignored"; webhookId: string; deliveryId: string | undefined }
   | { type: "request.rejected"; webhookId: string; status: number; code: string; reason: string }
   | { type: "run.started"; webhookId: string; runId: string; attempt: number }
   | { type: "run.succeeded"; webhookId: string; runId: string; attempt: number; durationMs: number }

@@ -8,8 +8,15 @@ const MAX_LENGTH = 256;
 /** The sender's id for this delivery, when it sent one of a sane length. */
 export function deliveryIdOf(headers: InboundHeaders): string | undefined {
   for (const name of DELIVERY_HEADERS) {
-    const value = getHeader(headers, name)?.trim();
-    if (value && value.length <= MAX_LENGTH) return value;
+    const value = saneDeliveryId(getHeader(headers, name));
+    if (value !== undefined) return value;
   }
   return undefined;
+}
+
+/** A delivery id trimmed, or `undefined` when it is not a non-empty string of at most 256 characters. */
+export function saneDeliveryId(value: unknown): string | undefined {
+  if (typeof value !== "string") return undefined;
+  const trimmed = value.trim();
+  return trimmed && trimmed.length <= MAX_LENGTH ? trimmed : undefined;
 }

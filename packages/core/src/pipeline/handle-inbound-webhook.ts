@@ -6,12 +6,13 @@ import { contentCodings, decodeBody } from "../body/decode-body";
 import { checkDeclaredLength, readLimitedBody } from "../body/read-body";
 import { createEnvelope } from "../envelope/create-envelope";
 import { HookrunError } from "../errors";
-import { deliveryIdOf } from "../http/delivery-id";
-import { acceptedResponse, problemResponse } from "../http/responses";
+import { deliveryIdOf, saneDeliveryId } from "../http/delivery-id";
+import { acceptedResponse, ignoredResponse, problemResponse } from "../http/responses";
 import { describeError } from "../logger";
 import type { Runner } from "../runner/runner";
 import type { HookrunEvent, InboundHeaders, InboundRequest, InboundResponse, Logger } from "../types";
 import type { CompiledWebhook, WebhookRegistry } from "../webhooks/registry";
+import { triggerRequest, validatePayload } from "../webhooks/triggers";
 
 /** Everything the pipeline needs, built once by `createInboundWebhooks`. */
 export interface Pipeline {
@@ -20,6 +21,8 @@ export interface Pipeline {
   logger: Logger;
   emit(event: HookrunEvent): void;
   isClosing(): boolean;
+  /** A `worker`-only process serves no HTTP; a request reaching it is a deployment mistake. */
+  servesHttp: boolean;
   /** Longest wait for a whole body, in ms. */
   bodyTimeoutMs: number;
   /** Deepest JSON nesting accepted. */
@@ -32,6 +35,7 @@ const METHOD_NOT_ALLOWED = new HookrunError("method_not_allowed", "Only POST is 
 const UNAUTHORIZED = new HookrunError("unauthorized", "Missing or invalid credentials for this webhook.", {
   headers: { "www-authenticate": 'Bearer realm="hookrun"' },
 });
+const NOT_INGRESS = new HookrunError("internal_error", "This instance does not accept webhooks.");
 const SHUTTING_DOWN = new HookrunError("shutting_down", "The server is shutting down; retry later.", {
   headers: { "retry-after": "5" },
 });
@@ -45,11 +49,12 @@ class Unauthorized {
 
 /**
  * DESIGN.md's pipeline, in its order: method, webhook + header auth, body limit, body auth, JSON,
- * envelope, enqueue, 202. Never rejects: every outcome, including a bug, is a response.
+ * triggers (filter, schema), envelope, enqueue, 202. Never rejects: every outcome, including a bug, is a response.
  */
 export async function handleInboundWebhook(pipeline: Pipeline, request: InboundRequest): Promise<InboundResponse> {
   try {
     if (request.method !== "POST") throw METHOD_NOT_ALLOWED;
+    if (!pipeline.servesHttp) throw NOT_INGRESS;
     if (pipeline.isClosing()) throw SHUTTING_DOWN;
     const { webhook, authenticated } = await authenticateHeaders(pipeline, request);
     const declaredLength = checkDeclaredLength(request.headers, webhook.maxBodyBytes);
@@ -57,12 +62,17 @@ export async function handleInboundWebhook(pipeline: Pipeline, request: InboundR
     const rawBody = await readLimitedBody(request.body, webhook.maxBodyBytes, { declaredLength, timeoutMs: pipeline.bodyTimeoutMs });
     if (!authenticated) await authenticateBody(pipeline, webhook, request.headers, rawBody);
     const body = decodeBody(rawBody, codings, webhook.maxBodyBytes);
-    const envelope = createEnvelope(webhook.id, parseJsonBody(body, pipeline.maxDepth));
-    const deliveryId = deliveryIdOf(request.headers);
+    const payload = parseJsonBody(body, pipeline.maxDepth);
+    const deliveryId = webhook.deliveryId ? saneDeliveryId(webhook.deliveryId({ headers: request.headers, payload })) : deliveryIdOf(request.headers);
+    if (!(await triggers(webhook, payload, deliveryId, request.headers))) {
+      pipeline.emit({ type: "request.ignored", webhookId: webhook.id, deliveryId });
+      return ignoredResponse();
+    }
+    const envelope = createEnvelope(webhook.id, webhook.schema ? await validatePayload(webhook.schema, payload) : payload);
     const job = { runId: randomUUID(), webhookId: webhook.id, envelope, deliveryId, receivedAt: Date.now() };
-    const { runId } = await pipeline.runner.enqueue(job);
-    pipeline.emit({ type: "request.accepted", webhookId: webhook.id, runId, deliveryId });
-    return acceptedResponse(runId, webhook.id);
+    const { runId, replayed } = await pipeline.runner.enqueue(job);
+    pipeline.emit({ type: "request.accepted", webhookId: webhook.id, runId, deliveryId, replayed });
+    return acceptedResponse(runId, webhook.id, replayed);
   } catch (error) {
     return refusal(pipeline, request.webhookId, error);
   }
@@ -84,6 +94,11 @@ async function authenticateHeaders(
   const authenticated = await anyPasses(pipeline, webhook.headerVerifiers, request.headers, undefined);
   if (!authenticated && webhook.bodyVerifiers.length === 0) throw new Unauthorized("bad_credentials");
   return { webhook, authenticated };
+}
+
+/** The webhook's filter, if any: `false` means this delivery starts nothing. */
+async function triggers(webhook: CompiledWebhook, payload: unknown, deliveryId: string | undefined, headers: InboundHeaders): Promise<boolean> {
+  return !webhook.filter || (await webhook.filter(payload, triggerRequest(webhook.id, deliveryId, headers))) === true;
 }
 
 async function authenticateBody(pipeline: Pipeline, webhook: CompiledWebhook, headers: InboundHeaders, rawBody: Uint8Array): Promise<void> {

@@ -83,7 +83,7 @@ describe("memoryRunner", () => {
         if (envelope.payload === "string") throw "a string";
         return undefined;
       },
-    }, { runner: memoryRunner({ concurrency: 1 }) });
+    }, { runner: memoryRunner({ concurrency: 1, attempts: 1 }) });
     for (const payload of ['"sync"', '"async"', '"string"', '"fine"']) expect((await accept(t, payload)).status).toBe(202);
     await t.hooks.close();
     expect(calls).toBe(4);
@@ -94,7 +94,7 @@ describe("memoryRunner", () => {
       ["run.failed", "a string"],
       ["run.succeeded", null],
     ]);
-    expect(t.logger.lines.filter((line) => line.level === "error" && line.message === "agent run failed")).toHaveLength(3);
+    expect(t.logger.lines.filter((line) => line.level === "error" && line.message === "run failed on its last attempt; dead-lettered")).toHaveLength(3);
   });
 
   it("emits run.started and run.succeeded with the run's id", async () => {

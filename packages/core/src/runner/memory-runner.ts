@@ -1,44 +1,71 @@
 import { z } from "zod";
 import { parseOptions } from "../config";
 import { HookrunError } from "../errors";
-import { childLogger, describeError } from "../logger";
-import type { AgentContext } from "../types";
-import type { EnqueueReceipt, Runner, RunnerHost, RunnerJob } from "./runner";
+import { backoffDelay, executeRun, reportFailure } from "./execute-run";
+import type { DeadLetter, EnqueueReceipt, Runner, RunnerHost, RunnerJob } from "./runner";
+import { runnerOptionsSchema, type RunnerOptions } from "./runner-options";
 
-const optionsSchema = z.object({
-  concurrency: z.number().int().min(1).max(10_000).default(4),
+const optionsSchema = runnerOptionsSchema.extend({
   maxQueued: z.number().int().min(0).max(10_000_000).default(1_000),
+  maxDeliveryIds: z.number().int().min(1).max(10_000_000).default(100_000),
+  maxDeadLetters: z.number().int().min(0).max(1_000_000).default(1_000),
 });
 
 /** Options of {@link memoryRunner}. */
-export interface MemoryRunnerOptions {
-  /** Agents running at once. Default `4`. */
-  concurrency?: number;
-  /** Accepted jobs waiting for a slot before new requests get `429 queue_full`. Default `1000`. */
+export interface MemoryRunnerOptions extends RunnerOptions {
+  /**
+   * Jobs waiting for a slot or for a retry before new requests get `429 queue_full` (with
+   * `Retry-After`). Default `1000`.
+   */
   maxQueued?: number;
+  /** Delivery ids remembered for idempotency at most; the oldest is forgotten first. Default `100_000`. */
+  maxDeliveryIds?: number;
+  /** Dead letters kept (the oldest is dropped first); see `runner.deadLetters()`. Default `1000`. */
+  maxDeadLetters?: number;
 }
+
+interface Entry {
+  job: RunnerJob;
+  attempt: number;
+}
+
+const QUEUE_FULL = new HookrunError("queue_full", "Too many webhook runs are waiting; retry later.", { headers: { "retry-after": "1" } });
+const SHUTTING_DOWN = new HookrunError("shutting_down", "The server is shutting down; retry later.", { headers: { "retry-after": "5" } });
 
 /**
  * The embedded runner (the default): runs agents in this process, off the request path, at most
- * `concurrency` at a time. Nothing to install; jobs are lost if the process dies, so pick
- * `@hookrun/bullmq` when "accepted" must survive a crash.
+ * `concurrency` at a time, from a queue bounded by `maxQueued`. Each attempt has `timeoutMs`
+ * (then `ctx.signal` aborts and the attempt counts as failed); a failed attempt is retried up to
+ * `attempts` times with exponential backoff and jitter, then kept as a dead letter
+ * (`runner.deadLetters()`) and logged. A delivery id seen within `idempotencyTtlMs` gets the first
+ * `runId` back and starts no second run.
  *
- * An agent that throws or rejects is logged and reported as `run.failed`; it never crashes the
- * process or leaves an unhandled rejection.
+ * Nothing to install, but everything lives in this process's memory: queued runs, pending retries
+ * and dead letters are lost if it dies. Pick `@hookrun/bullmq` when "accepted" must survive a crash.
+ * It can only play the `both` role.
  *
  * @example
  * ```ts
- * createInboundWebhooks({ webhooks, runner: memoryRunner({ concurrency: 8, maxQueued: 5_000 }) });
+ * createInboundWebhooks({
+ *   webhooks,
+ *   runner: memoryRunner({ concurrency: 8, maxQueued: 5_000, attempts: 5, timeoutMs: 60_000 }),
+ * });
  * ```
  */
 export function memoryRunner(options: MemoryRunnerOptions = {}): Runner {
-  const { concurrency, maxQueued } = parseOptions(optionsSchema, options, "memoryRunner");
-  const queue = new Fifo<RunnerJob>();
+  const config = parseOptions(optionsSchema, options, "memoryRunner");
+  const queue = new Fifo<Entry>();
   const running = new Set<AbortController>();
+  const retrying = new Map<NodeJS.Timeout, Entry>();
+  const seen = new Map<string, { runId: string; expiresAt: number }>();
+  const deadLetters: DeadLetter[] = [];
   const idleWaiters: Array<() => void> = [];
   let host: RunnerHost | undefined;
   let closing = false;
+  let aborted = false;
   let pumpScheduled = false;
+
+  const isIdle = () => running.size === 0 && queue.size === 0 && retrying.size === 0;
 
   function schedulePump(): void {
     if (pumpScheduled) return;
@@ -49,80 +76,121 @@ export function memoryRunner(options: MemoryRunnerOptions = {}): Runner {
 
   function pump(): void {
     pumpScheduled = false;
-    while (running.size < concurrency && queue.size > 0) void run(queue.shift()!);
-    if (running.size === 0 && queue.size === 0) for (const wake of idleWaiters.splice(0)) wake();
+    while (running.size < config.concurrency && queue.size > 0) void run(queue.shift()!);
+    if (isIdle()) for (const wake of idleWaiters.splice(0)) wake();
   }
 
-  async function run(job: RunnerJob): Promise<void> {
+  async function run(entry: Entry): Promise<void> {
     const controller = new AbortController();
     running.add(controller);
-    const { runId, webhookId } = job;
-    const attempt = 1;
-    const logger = childLogger(host!.logger, { runId, webhookId });
-    const startedAt = performance.now();
+    const { job, attempt } = entry;
     try {
-      const agent = await host!.resolveAgent(webhookId);
-      if (!agent) throw new Error(`no agent is configured for webhook "${webhookId}"`);
-      host!.emit({ type: "run.started", webhookId, runId, attempt });
-      const ctx: AgentContext = {
-        runId,
-        attempt,
-        receivedAt: new Date(job.receivedAt),
-        deliveryId: job.deliveryId,
-        signal: controller.signal,
-        logger,
-      };
-      await agent(job.envelope, ctx);
-      host!.emit({ type: "run.succeeded", webhookId, runId, attempt, durationMs: performance.now() - startedAt });
-    } catch (error) {
-      const described = describeError(error);
-      logger.error({ attempt, err: described }, "agent run failed");
-      host!.emit({ type: "run.failed", webhookId, runId, attempt, durationMs: performance.now() - startedAt, error: described.message });
+      await executeRun(host!, { job, attempt, timeoutMs: config.timeoutMs, signal: controller.signal });
+    } catch (failure) {
+      if (attempt < config.attempts && !aborted) scheduleRetry(entry, failure);
+      else deadLetter(job, attempt, failure);
     } finally {
       running.delete(controller);
       schedulePump();
     }
   }
 
+  function scheduleRetry(entry: Entry, failure: unknown): void {
+    const delayMs = backoffDelay(entry.attempt, config.backoff);
+    reportFailure(host!, entry.job, entry.attempt, failure, delayMs);
+    const timer = setTimeout(() => {
+      retrying.delete(timer);
+      queue.push({ job: entry.job, attempt: entry.attempt + 1 });
+      schedulePump();
+    }, delayMs);
+    retrying.set(timer, entry);
+  }
+
+  function deadLetter(job: RunnerJob, attempts: number, failure: unknown): void {
+    reportFailure(host!, job, attempts, failure, undefined);
+    if (config.maxDeadLetters === 0) return;
+    const error = failure instanceof Error ? failure.message : String(failure);
+    deadLetters.push({ ...job, attempts, error, failedAt: Date.now() });
+    if (deadLetters.length > config.maxDeadLetters) deadLetters.shift();
+  }
+
+  function remember(key: string, runId: string): void {
+    seen.set(key, { runId, expiresAt: Date.now() + config.idempotencyTtlMs });
+    if (seen.size > config.maxDeliveryIds) seen.delete(seen.keys().next().value!);
+  }
+
+  function recall(key: string): string | undefined {
+    const now = Date.now();
+    // The TTL is the same for every entry, so insertion order is expiry order.
+    for (const [oldest, { expiresAt }] of seen) {
+      if (expiresAt > now) break;
+      seen.delete(oldest);
+    }
+    return seen.get(key)?.runId;
+  }
+
   function whenIdle(): Promise<void> {
-    if (running.size === 0 && queue.size === 0) return Promise.resolve();
+    if (isIdle()) return Promise.resolve();
     return new Promise((resolve) => idleWaiters.push(resolve));
+  }
+
+  function abortEverything(): void {
+    aborted = true;
+    const dropped = [...queue.drain(), ...retrying.values()];
+    for (const timer of retrying.keys()) clearTimeout(timer);
+    retrying.clear();
+    for (const { job, attempt } of dropped) deadLetter(job, attempt, new Error("hookrun closed before this run could finish"));
+    host?.logger.warn({ running: running.size, dropped: dropped.length }, "close timed out: aborting running agents, dead-lettering queued runs");
+    for (const controller of running) controller.abort(new Error("hookrun is closing"));
   }
 
   return {
     name: "memory",
+    roles: ["both"],
     start(runnerHost) {
       host = runnerHost;
     },
     async enqueue(job): Promise<EnqueueReceipt> {
       if (!host) throw new Error("memoryRunner: enqueue() before start()");
-      if (closing) throw new HookrunError("shutting_down", "The server is shutting down; retry later.", { headers: { "retry-after": "5" } });
-      // Jobs that will find a free slot on the next turn are not waiting.
-      if (queue.size - (concurrency - running.size) >= maxQueued) {
-        throw new HookrunError("queue_full", "Too many webhook runs are waiting; retry later.", { headers: { "retry-after": "1" } });
-      }
-      queue.push(job);
+      if (closing) throw SHUTTING_DOWN;
+      const key = job.deliveryId !== undefined && config.idempotencyTtlMs > 0 ? `${job.webhookId}\n${job.deliveryId}` : undefined;
+      const firstRunId = key === undefined ? undefined : recall(key);
+      if (firstRunId !== undefined) return { runId: firstRunId, replayed: true };
+      // Jobs that will find a free slot on the next turn are not waiting; pending retries are.
+      const waiting = Math.max(0, queue.size - (config.concurrency - running.size)) + retrying.size;
+      if (waiting >= config.maxQueued) throw QUEUE_FULL;
+      queue.push({ job, attempt: 1 });
+      if (key !== undefined) remember(key, job.runId);
       schedulePump();
-      return { runId: job.runId };
+      return { runId: job.runId, replayed: false };
+    },
+    async deadLetters(query) {
+      const limit = query?.limit ?? 100;
+      return deadLetters.slice(-limit).reverse();
     },
     async close(closeOptions) {
       closing = true;
       const idle = whenIdle();
       const timeoutMs = closeOptions?.timeoutMs;
       if (timeoutMs === undefined) return idle;
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = new Promise<"timeout">((resolve) => {
-        timer = setTimeout(resolve, timeoutMs, "timeout");
-      });
-      const outcome = await Promise.race([idle, timedOut]);
-      clearTimeout(timer);
-      if (outcome === "timeout") {
-        const dropped = queue.clear();
-        host?.logger.warn({ running: running.size, dropped }, "close timed out: aborting running agents, dropping queued jobs");
-        for (const controller of running) controller.abort(new Error("hookrun is closing"));
-      }
+      if ((await raceTimeout(idle, timeoutMs)) === "done") return;
+      abortEverything();
+      // Aborted attempts settle on their next turn; give them a moment to be recorded.
+      await raceTimeout(whenIdle(), 1_000);
     },
   };
+}
+
+async function raceTimeout(promise: Promise<void>, ms: number): Promise<"done" | "timeout"> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(resolve, ms, "timeout");
+  });
+  try {
+    return await Promise.race([promise.then(() => "done" as const), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** First-in first-out queue with O(1) shift (Array#shift is O(n)). */
@@ -149,10 +217,11 @@ class Fifo<T> {
     return item;
   }
 
-  clear(): number {
-    const dropped = this.size;
+  /** Empties the queue, returning what it held. */
+  drain(): T[] {
+    const rest = this.items.slice(this.head) as T[];
     this.items = [];
     this.head = 0;
-    return dropped;
+    return rest;
   }
 }

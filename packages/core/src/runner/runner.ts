@@ -15,26 +15,57 @@ export interface RunnerJob {
 
 /** What a runner answers once it holds a job. */
 export interface EnqueueReceipt {
+  /** The run the `202` names: the first run's id when the delivery was seen before. */
   runId: string;
+  /** `true` when this delivery id was already accepted within the idempotency window: no new run. */
+  replayed: boolean;
 }
+
+/**
+ * Where this process sits: `ingress` serves HTTP and enqueues, `worker` runs agents and serves no
+ * HTTP, `both` (the default) does both.
+ */
+export type RunnerRole = "ingress" | "worker" | "both";
 
 /** What hookrun gives a runner when it starts: how to find agents, where to log and report. */
 export interface RunnerHost {
   resolveAgent(webhookId: string): Promise<Agent | undefined>;
   logger: Logger;
   emit(event: HookrunEvent): void;
+  /** Whether this process enqueues, runs, or both. A runner only consumes jobs for `worker`/`both`. */
+  role: RunnerRole;
+}
+
+/** A job that failed its last attempt, kept for inspection. */
+export interface DeadLetter {
+  runId: string;
+  webhookId: string;
+  deliveryId: string | undefined;
+  /** Epoch milliseconds at which the request was accepted. */
+  receivedAt: number;
+  /** Epoch milliseconds of the last failure. */
+  failedAt: number;
+  /** Attempts made, the last one included. */
+  attempts: number;
+  /** The last attempt's error message. */
+  error: string;
+  envelope: Envelope;
 }
 
 /**
  * Runs accepted jobs off the request path. The HTTP side only calls `enqueue`, and answers `202`
  * only once it has resolved. A runner refuses with a `HookrunError` (`queue_full`,
- * `shutting_down`) when it cannot take a job.
+ * `shutting_down`, `invalid_payload`) when it cannot take a job.
  */
 export interface Runner {
   readonly name: string;
+  /** The roles this runner can play. An in-process runner can only be `both`. */
+  readonly roles: readonly RunnerRole[];
   /** Called once by `createInboundWebhooks`. */
   start(host: RunnerHost): void;
   enqueue(job: RunnerJob): Promise<EnqueueReceipt>;
-  /** Stop taking jobs, let the started ones finish, then resolve. */
+  /** Most recent dead letters first, at most `limit` (default 100). */
+  deadLetters(options?: { limit?: number }): Promise<DeadLetter[]>;
+  /** Stop taking jobs, let the started ones finish, then resolve; after `timeoutMs`, abort what is left. */
   close(options?: { timeoutMs?: number }): Promise<void>;
 }

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { parseOptions } from "../config";
 import type { CustomVerifier, Verifier } from "../auth/verifier";
 import { HookrunConfigError } from "../errors";
-import type { Agent, WebhookDefinition, WebhookResolver } from "../types";
+import type { Agent, PayloadSchema, TriggerRequest, WebhookDefinition, WebhookResolver } from "../types";
 
 /** A webhook ready for requests: verifiers split by phase, limit resolved. */
 export interface CompiledWebhook {
@@ -11,6 +11,9 @@ export interface CompiledWebhook {
   bodyVerifiers: readonly Verifier[];
   agent: Agent;
   maxBodyBytes: number;
+  deliveryId: WebhookDefinition["deliveryId"];
+  filter: ((payload: unknown, request: TriggerRequest) => boolean | Promise<boolean>) | undefined;
+  schema: PayloadSchema | undefined;
 }
 
 /** Finds webhooks by id, whether they were given as a list or a resolver function. */
@@ -35,13 +38,21 @@ export const webhookSchema = z.object({
   auth: z.union([verifierSchema, z.array(verifierSchema).min(1, "give at least one verifier")]),
   agent: z.custom<Agent>(isFunction, "expected a function (envelope, ctx) => ..."),
   maxBodyBytes: z.number().int().positive().optional(),
+  deliveryId: z.custom<NonNullable<WebhookDefinition["deliveryId"]>>(isFunction, "expected a function ({ headers, payload }) => string | undefined").optional(),
+  filter: z.custom<NonNullable<WebhookDefinition["filter"]>>(isFunction, "expected a function (payload, request) => boolean").optional(),
+  schema: z
+    .custom<PayloadSchema>(
+      (value) => typeof value === "object" && value !== null && isFunction((value as PayloadSchema)["~standard"]?.validate),
+      "expected a zod 4 (or other Standard Schema) schema",
+    )
+    .optional(),
 });
 
-export function createRegistry(webhooks: readonly WebhookDefinition[] | WebhookResolver, defaultMaxBodyBytes: number): WebhookRegistry {
+export function createRegistry(webhooks: readonly WebhookDefinition<any>[] | WebhookResolver, defaultMaxBodyBytes: number): WebhookRegistry {
   return isFunction(webhooks) ? resolverRegistry(webhooks, defaultMaxBodyBytes) : listRegistry(webhooks, defaultMaxBodyBytes);
 }
 
-function listRegistry(list: readonly WebhookDefinition[], defaultMaxBodyBytes: number): WebhookRegistry {
+function listRegistry(list: readonly WebhookDefinition<any>[], defaultMaxBodyBytes: number): WebhookRegistry {
   const byId = new Map<string, CompiledWebhook>();
   list.forEach((definition, index) => {
     if (byId.has(definition.id)) throw new HookrunConfigError(`webhooks.${index}.id`, `duplicate webhook id "${definition.id}"`);
@@ -58,7 +69,7 @@ function listRegistry(list: readonly WebhookDefinition[], defaultMaxBodyBytes: n
  * time each object is seen, then reused for as long as the resolver returns the same object.
  */
 function resolverRegistry(resolve: WebhookResolver, defaultMaxBodyBytes: number): WebhookRegistry {
-  const compiled = new WeakMap<WebhookDefinition, CompiledWebhook>();
+  const compiled = new WeakMap<WebhookDefinition<any>, CompiledWebhook>();
   const lookup = async (id: string): Promise<CompiledWebhook | undefined> => {
     const definition = await resolve(id);
     if (definition === undefined || definition === null) return undefined;
@@ -76,15 +87,18 @@ function resolverRegistry(resolve: WebhookResolver, defaultMaxBodyBytes: number)
   };
 }
 
-function compile(definition: z.output<typeof webhookSchema> | WebhookDefinition, defaultMaxBodyBytes: number): CompiledWebhook {
+function compile(definition: z.output<typeof webhookSchema> | WebhookDefinition<any>, defaultMaxBodyBytes: number): CompiledWebhook {
   const given: ReadonlyArray<Verifier | CustomVerifier> = Array.isArray(definition.auth) ? definition.auth : [definition.auth as Verifier | CustomVerifier];
   const verifiers = given.map((verifier) => (isFunction(verifier) ? fromFunction(verifier as CustomVerifier, definition.id) : verifier));
   return {
     id: definition.id,
     headerVerifiers: verifiers.filter((verifier) => verifier.phase === "headers"),
     bodyVerifiers: verifiers.filter((verifier) => verifier.phase === "body"),
-    agent: definition.agent,
+    agent: definition.agent as Agent,
     maxBodyBytes: definition.maxBodyBytes ?? defaultMaxBodyBytes,
+    deliveryId: definition.deliveryId,
+    filter: definition.filter,
+    schema: definition.schema,
   };
 }
 

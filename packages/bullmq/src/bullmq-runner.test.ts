@@ -1,0 +1,118 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, describe, expect, inject, it } from "vitest";
+import { Redis } from "ioredis";
+import { bearer, createInboundWebhooks, HookrunConfigError, type Envelope } from "@hookrun/core";
+import { bullmqRunner } from "@hookrun/bullmq";
+import { recorder } from "../../../test/support/events";
+import { runnerContract } from "../../../test/support/runner-contract";
+import { serveHooks } from "../../../test/support/hooks-server";
+
+const url = new URL(inject("redisUrl"));
+const connection = { host: url.hostname, port: Number(url.port), maxRetriesPerRequest: null };
+const prefix = `t${randomUUID().slice(0, 8)}`;
+// A queue per runner, so tests sharing one Redis never see each other's jobs.
+const fresh = () => ({ connection, prefix, queueName: `q-${randomUUID()}` });
+const AUTH = { authorization: "Bearer t" };
+
+const redis = new Redis(connection);
+afterAll(async () => {
+  const keys = await redis.keys(`${prefix}:*`);
+  if (keys.length > 0) await redis.del(...keys);
+  redis.disconnect();
+});
+
+runnerContract("bullmqRunner", (options) => bullmqRunner({ ...fresh(), ...options }));
+
+describe("bullmqRunner", () => {
+  it("splits one configuration into an ingress process and a worker process", async () => {
+    const queue = fresh();
+    const seen: Envelope[] = [];
+    const rec = recorder();
+    const webhooks = [{ id: "alerts", auth: bearer("t"), agent: (envelope: Envelope) => void seen.push(envelope) }];
+    const ingress = createInboundWebhooks({ webhooks, role: "ingress", runner: bullmqRunner(queue), logger: rec.logger });
+    const server = await serveHooks(ingress);
+    const res = await server.post("alerts", '{"a":[1,2,{"b":null}]}', AUTH);
+    expect(res.status).toBe(202);
+    // Nothing runs on the ingress side: the job waits in Redis.
+    expect(await redis.llen(`${prefix}:${queue.queueName}:wait`)).toBe(1);
+    const worker = createInboundWebhooks({ webhooks, role: "worker", runner: bullmqRunner(queue), logger: rec.logger, onEvent: rec.onEvent });
+    const [done] = await rec.waitFor("run.succeeded");
+    expect(done!.runId).toBe(res.json.runId);
+    expect(seen).toEqual([{ page: "inbound_webhook", inboundWebhookId: "alerts", payload: { a: [1, 2, { b: null }] } }]);
+    // A worker-only instance serves no HTTP.
+    const refused = await worker.handleInboundWebhook({ method: "POST", webhookId: "alerts", headers: AUTH, body: "{}" });
+    expect(refused.status).toBe(500);
+    expect(JSON.parse(refused.body).code).toBe("internal_error");
+    await server.close();
+    await Promise.all([ingress.close(), worker.close()]);
+  });
+
+  it("refuses a payload too deep to serialize with 422 invalid_payload and keeps serving", async () => {
+    const rec = recorder();
+    const hooks = createInboundWebhooks({
+      webhooks: [{ id: "alerts", auth: bearer("t"), agent: () => {} }],
+      role: "ingress",
+      runner: bullmqRunner(fresh()),
+      logger: rec.logger,
+      onEvent: rec.onEvent,
+    });
+    const server = await serveHooks(hooks);
+    const depth = 200_000;
+    const deep = `${"[".repeat(depth)}${"]".repeat(depth)}`;
+    expect(Buffer.byteLength(deep)).toBeLessThan(1_048_576);
+    const res = await server.post("alerts", deep, AUTH);
+    expect(res.status).toBe(422);
+    expect(res.json).toMatchObject({ status: 422, code: "invalid_payload" });
+    expect(String(res.json.detail)).toMatch(/nested too deeply/);
+    expect(String(res.json.detail)).not.toContain("[[");
+    const next = await server.post("alerts", '{"ok":true}', AUTH);
+    expect(next.status).toBe(202);
+    expect(rec.of("request.rejected")).toMatchObject([{ status: 422, code: "invalid_payload" }]);
+    await server.close();
+    await hooks.close();
+  });
+
+  it("answers 500, never 202, when Redis does not take the job", async () => {
+    const rec = recorder();
+    const hooks = createInboundWebhooks({
+      webhooks: [{ id: "alerts", auth: bearer("t"), agent: () => {} }],
+      role: "ingress",
+      // Port 1: nothing listens, so the job can never be acknowledged.
+      runner: bullmqRunner({ connection: { host: "127.0.0.1", port: 1, retryStrategy: () => 50 }, enqueueTimeoutMs: 300 }),
+      logger: rec.logger,
+    });
+    const res = await hooks.handleInboundWebhook({ method: "POST", webhookId: "alerts", headers: AUTH, body: "{}" });
+    expect(res.status).toBe(500);
+    expect(JSON.parse(res.body).code).toBe("internal_error");
+    expect(rec.logs.some((log) => log.level === "error" && /Redis did not answer within 300 ms/.test(JSON.stringify(log.fields)))).toBe(true);
+    await hooks.close({ timeoutMs: 100 });
+  });
+
+  it("keeps a delivery id for idempotencyTtlMs in Redis, then treats it as new", async () => {
+    const runs: string[] = [];
+    const rec = recorder();
+    const hooks = createInboundWebhooks({
+      webhooks: [{ id: "alerts", auth: bearer("t"), agent: (_e, ctx) => void runs.push(ctx.runId) }],
+      runner: bullmqRunner({ ...fresh(), idempotencyTtlMs: 300 }),
+      logger: rec.logger,
+      onEvent: rec.onEvent,
+    });
+    const post = () => hooks.handleInboundWebhook({ method: "POST", webhookId: "alerts", headers: { ...AUTH, "x-github-delivery": "d1" }, body: "{}" });
+    const first = JSON.parse((await post()).body).runId;
+    const replay = await post();
+    expect(replay.headers["idempotent-replayed"]).toBe("true");
+    expect(JSON.parse(replay.body).runId).toBe(first);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const later = await post();
+    expect(later.headers["idempotent-replayed"]).toBeUndefined();
+    await rec.waitFor("run.succeeded", 2);
+    expect(runs).toEqual([first, JSON.parse(later.body).runId]);
+    await hooks.close();
+  });
+
+  it("rejects bad options naming the field", () => {
+    expect(() => bullmqRunner({} as never)).toThrow(HookrunConfigError);
+    expect(() => bullmqRunner({ connection, queueName: "a:b" })).toThrow(/bullmqRunner\.queueName/);
+    expect(() => bullmqRunner({ connection, attempts: 0 })).toThrow(/bullmqRunner\.attempts/);
+  });
+});

@@ -1,0 +1,2 @@
+export { bullmqRunner, deduplicationId } from "./bullmq-runner";
+export type { BullmqRunnerOptions } from "./bullmq-runner";

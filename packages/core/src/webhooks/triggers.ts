@@ -1,0 +1,34 @@
+import { HookrunError } from "../errors";
+import { getHeader } from "../http/headers";
+import type { InboundHeaders, PayloadSchema, TriggerRequest } from "../types";
+
+// Headers a filter never sees: credentials and signatures, whatever the scheme.
+const HIDDEN = /^(authorization|proxy-authorization|cookie)$|signature/;
+
+/** The request as a webhook's `filter` sees it: no credential or signature header. */
+export function triggerRequest(webhookId: string, deliveryId: string | undefined, headers: InboundHeaders): TriggerRequest {
+  return {
+    webhookId,
+    deliveryId,
+    header: (name) => {
+      const lower = name.toLowerCase();
+      return HIDDEN.test(lower) ? undefined : getHeader(headers, lower);
+    },
+  };
+}
+
+/**
+ * Validates the payload against the webhook's schema: its output on success, else `422
+ * invalid_payload` listing each issue's path and message (never the offending values).
+ */
+export async function validatePayload(schema: PayloadSchema, payload: unknown): Promise<unknown> {
+  const result = await schema["~standard"].validate(payload);
+  if (!result.issues) return result.value;
+  const issues = result.issues.map((issue) => ({
+    path: (issue.path ?? []).map((segment) => String(typeof segment === "object" ? segment.key : segment)),
+    message: issue.message,
+  }));
+  throw new HookrunError("invalid_payload", `The payload does not match this webhook's schema (${issues.length} issue${issues.length === 1 ? "" : "s"}).`, {
+    extensions: { issues },
+  });
+}

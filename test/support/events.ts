@@ -1,0 +1,47 @@
+import type { HookrunEvent, Logger } from "@hookrun/core";
+
+/** Collects hookrun events and log lines, and waits for them. */
+export interface Recorder {
+  events: HookrunEvent[];
+  logs: Array<{ level: keyof Logger; fields: Record<string, unknown>; message: string }>;
+  onEvent(event: HookrunEvent): void;
+  logger: Logger;
+  of<T extends HookrunEvent["type"]>(type: T): Array<Extract<HookrunEvent, { type: T }>>;
+  /** Resolves once `count` events of `type` were seen (rejects after `timeoutMs`). */
+  waitFor<T extends HookrunEvent["type"]>(type: T, count?: number, timeoutMs?: number): Promise<Array<Extract<HookrunEvent, { type: T }>>>;
+}
+
+export function recorder(): Recorder {
+  const events: HookrunEvent[] = [];
+  const logs: Recorder["logs"] = [];
+  const waiters = new Set<() => void>();
+  const line = (level: keyof Logger) => (fields: Record<string, unknown>, message: string) => void logs.push({ level, fields, message });
+  const self: Recorder = {
+    events,
+    logs,
+    onEvent(event) {
+      events.push(event);
+      for (const wake of waiters) wake();
+    },
+    logger: { debug: line("debug"), info: line("info"), warn: line("warn"), error: line("error") },
+    of: (type) => events.filter((event) => event.type === type) as never,
+    waitFor(type, count = 1, timeoutMs = 15_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const found = self.of(type);
+          if (found.length < count) return;
+          waiters.delete(check);
+          clearTimeout(timer);
+          resolve(found);
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`saw ${self.of(type).length} of ${count} "${type}" events within ${timeoutMs} ms`));
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      });
+    },
+  };
+  return self;
+}
