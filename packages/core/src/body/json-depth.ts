@@ -14,11 +14,13 @@ const CLOSE_BRACKET = 0x5d;
  * so scanning bytes is exact. Malformed JSON is left for `JSON.parse` to refuse.
  */
 export function checkJsonDepth(bytes: Uint8Array, maxDepth: number): void {
+  // perf: `length` read once; `byteLength` in the loop condition is ten times slower on a Buffer.
+  const length = bytes.length;
   // perf: a body shorter than the limit cannot be nested deeper than it.
-  if (bytes.byteLength <= maxDepth) return;
+  if (length <= maxDepth) return;
   let depth = 0;
   let inString = false;
-  for (let index = 0; index < bytes.byteLength; index++) {
+  for (let index = 0; index < length; index++) {
     const byte = bytes[index]!;
     if (inString) {
       if (byte === BACKSLASH) index++;
