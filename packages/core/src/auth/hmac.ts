@@ -100,6 +100,7 @@ export function hmac(options: HmacOptions): Verifier {
   return {
     scheme: config.scheme,
     phase: "body",
+    hasCredentials: (headers) => getHeader(headers, header) !== undefined,
     verify(headers, rawBody) {
       const signatureHeader = getHeader(headers, header);
       if (signatureHeader === undefined) return false;

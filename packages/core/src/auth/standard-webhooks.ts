@@ -59,6 +59,7 @@ export function standardWebhooks(options: StandardWebhooksOptions): Verifier {
   return {
     scheme: "standard-webhooks",
     phase: "body",
+    hasCredentials: (headers) => standard.hasCredentials!(headers) || svix.hasCredentials!(headers),
     verify: (headers, rawBody) => (getHeader(headers, "webhook-signature") !== undefined ? standard : svix).verify(headers, rawBody),
   };
 }

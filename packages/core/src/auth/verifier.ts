@@ -12,6 +12,12 @@ export interface Verifier {
   readonly scheme: string;
   readonly phase: "headers" | "body";
   verify(headers: InboundHeaders, rawBody: Uint8Array | undefined): boolean | Promise<boolean>;
+  /**
+   * For body-phase verifiers: whether the request carries this scheme's credentials at all (its
+   * signature header). `false` lets the request be refused before its body is read, exactly like an
+   * unknown webhook id. Absent: the body is always read and `verify` decides.
+   */
+  hasCredentials?(headers: InboundHeaders): boolean;
 }
 
 /** What a {@link CustomVerifier} is told about the request. */

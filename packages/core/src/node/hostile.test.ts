@@ -152,6 +152,11 @@ const CORPUS: Case[] = [
   { name: "valid signature", expect: [202, null], send: exchange(post(JSON_BODY, [`X-Hub-Signature-256: ${sign(JSON_BODY)}`], "/inbound-webhooks/signed")) },
   { name: "signature over the decoded body of a gzip request", expect: [401, "unauthorized"], send: exchange(post(gzipSync(JSON_BODY), [`X-Hub-Signature-256: ${sign(JSON_BODY)}`, "Content-Encoding: gzip"], "/inbound-webhooks/signed")) },
   { name: "signature over the gzip bytes as sent", expect: [202, null], send: () => { const sent = gzipSync(JSON_BODY); return rawExchange(port, post(sent, [`X-Hub-Signature-256: ${sign(sent)}`, "Content-Encoding: gzip"], "/inbound-webhooks/signed")); } },
+  { name: "signed webhook, no signature, oversized Content-Length: 401 like an unknown id", expect: [401, "unauthorized"], send: exchange(requestHead("POST", "/inbound-webhooks/signed", { "content-length": LIMIT + 1 })) },
+  { name: "unknown id, oversized Content-Length", expect: [401, "unauthorized"], send: exchange(requestHead("POST", "/inbound-webhooks/unknown", { "content-length": LIMIT + 1 })) },
+  { name: "signed webhook, no signature, stalled body: 401 at once like an unknown id", expect: [401, "unauthorized"], send: exchange(requestHead("POST", "/inbound-webhooks/signed", { "content-length": 100 })) },
+  { name: "signed webhook, no signature, unknown encoding: 401 like an unknown id", expect: [401, "unauthorized"], send: exchange(post(JSON_BODY, ["Content-Encoding: zstd"], "/inbound-webhooks/signed")) },
+  { name: "signed webhook, a signature header, oversized Content-Length", expect: [413, "payload_too_large"], send: exchange(requestHead("POST", "/inbound-webhooks/signed", { "x-hub-signature-256": sign("{}"), "content-length": LIMIT + 1 })) },
   { name: "signature sent twice", expect: [401, "unauthorized"], send: exchange(post(JSON_BODY, [`X-Hub-Signature-256: ${sign(JSON_BODY)}`, `X-Hub-Signature-256: ${sign(JSON_BODY)}`], "/inbound-webhooks/signed")) },
 ];
 

@@ -92,7 +92,10 @@ async function authenticateHeaders(
     throw new Unauthorized("unknown_webhook");
   }
   const authenticated = await anyPasses(pipeline, webhook.headerVerifiers, request.headers, undefined);
-  if (!authenticated && webhook.bodyVerifiers.length === 0) throw new Unauthorized("bad_credentials");
+  // Without any signature header to check, answer like an unknown id: before the body is read.
+  if (!authenticated && !webhook.bodyVerifiers.some((verifier) => verifier.hasCredentials?.(request.headers) !== false)) {
+    throw new Unauthorized("bad_credentials");
+  }
   return { webhook, authenticated };
 }
 

@@ -319,7 +319,8 @@ describe("secrets never reach logs, events, errors or responses", () => {
       { "webhook-id": "m", "webhook-timestamp": String(now - 9999), "webhook-signature": `v1,${"A".repeat(43)}=` },
       { "x-slack-request-timestamp": "soon", "x-slack-signature": "v0=00" },
       { "x-sig": "zz", "content-encoding": "gzip" },
-      { "content-encoding": "zstd" },
+      { authorization: `Bearer ${TOKEN}`, "content-encoding": "zstd" },
+      { "x-hub-signature-256": `sha256=${"0".repeat(64)}`, "content-encoding": "br" },
       { "content-length": "99999999999999999999" },
     ];
     const responses: InboundResponse[] = [];
