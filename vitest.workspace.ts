@@ -14,6 +14,7 @@ const alias = {
   "@hookrun/koa": src("koa"),
   "@hookrun/next": src("next"),
   "@hookrun/bullmq": src("bullmq"),
+  "@hookrun/cli": src("cli"),
 };
 
 const project = (name: string, include: string[], testTimeout = 20_000): TestProjectConfiguration => ({
@@ -36,4 +37,8 @@ export default [
       hookTimeout: 300_000,
     },
   },
+  // The CLI's process tests run the built binary (packages/cli/dist) against real servers.
+  project("cli", ["packages/cli/src/**/*.test.ts", "packages/cli/test/**/*.test.ts"], 60_000),
+  // Installs the packed tarballs (after `pnpm build`) into a scratch npm project.
+  project("packages", ["test/packages/**/*.test.ts"], 60_000),
 ] satisfies TestProjectConfiguration[];

@@ -7,6 +7,7 @@ export NEXT_TELEMETRY_DISABLED=1
 pnpm install --frozen-lockfile
 pnpm build
 pnpm typecheck
+pnpm lint:packages
 report=$(mktemp)
 status=0
 pnpm exec vitest run --reporter=default --reporter=json --outputFile="$report" || status=$?

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer, connect } from "node:net";
+import { connect } from "node:net";
+import { freePort } from "./example-process";
 
 /** A Redis the tests may use, and how to stop it (a no-op for a REDIS_URL given from outside). */
 export interface TestRedis {
@@ -29,17 +30,6 @@ export async function startTestRedis(env: NodeJS.ProcessEnv = process.env): Prom
   });
   await Promise.race([waitForPing("127.0.0.1", port), spawnError]);
   return { url: `redis://127.0.0.1:${port}`, host: "127.0.0.1", port, stop: () => stopChild(child) };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function waitForPing(host: string, port: number, deadline = Date.now() + 10_000): Promise<void> {

@@ -1,0 +1,15 @@
+export { runCli } from "./program/run-cli";
+export { EXIT } from "./program/io";
+export type { CliIo } from "./program/io";
+export { generateToken, tokenDigest, DEFAULT_TOKEN_BYTES } from "./token/token";
+export type { GeneratedToken } from "./token/token";
+export { githubSignature, standardWebhooksKey, standardWebhooksSignature, stripeSignature } from "./sign/signatures";
+export type { RawBody } from "./sign/signatures";
+export { signingHeaders } from "./sign/signing-headers";
+export type { Signing, SigningContext } from "./sign/signing-headers";
+export { deliveryHeaders, DeliveryError, parseDeliveryUrl, sendDelivery } from "./send/send-delivery";
+export type { Delivery, DeliveryResult } from "./send/send-delivery";
+export { checkConfig, formatSummary } from "./verify/describe-config";
+export type { ConfigSummary } from "./verify/describe-config";
+export { CONFIG_EXPORTS, ConfigLoadError, loadConfig } from "./verify/load-config";
+export type { LoadedConfig } from "./verify/load-config";
