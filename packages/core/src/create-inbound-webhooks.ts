@@ -10,6 +10,10 @@ import { createRegistry, webhookSchema } from "./webhooks/registry";
 
 /** 1 MiB: exactly this many body bytes are accepted, one more is not. */
 export const DEFAULT_MAX_BODY_BYTES = 1_048_576;
+/** 30 s to send the whole body, then `408 request_timeout`. */
+export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
+/** Deepest JSON nesting accepted by default. */
+export const DEFAULT_MAX_DEPTH = 128;
 
 const isFunction = (value: unknown) => typeof value === "function";
 const fn = <T>(message: string) => z.custom<T>(isFunction, message);
@@ -17,6 +21,8 @@ const fn = <T>(message: string) => z.custom<T>(isFunction, message);
 const optionsSchema = z.object({
   webhooks: z.union([z.array(webhookSchema), fn<WebhookResolver>("expected an array of webhooks or a function (id) => webhook")]),
   maxBodyBytes: z.number().int().positive().max(2 ** 31 - 1).default(DEFAULT_MAX_BODY_BYTES),
+  bodyTimeoutMs: z.number().int().positive().max(2 ** 31 - 1).default(DEFAULT_BODY_TIMEOUT_MS),
+  maxDepth: z.number().int().positive().max(100_000).default(DEFAULT_MAX_DEPTH),
   runner: z
     .custom<Runner>(
       (value) =>
@@ -41,8 +47,12 @@ const optionsSchema = z.object({
 export interface InboundWebhooksOptions {
   /** The webhooks, or a function that looks one up by id (sync or async, e.g. from a database). */
   webhooks: readonly WebhookDefinition<any>[] | WebhookResolver;
-  /** Largest accepted body in bytes. Default `1_048_576` (1 MiB). */
+  /** Largest accepted body in bytes, after any `Content-Encoding` is decoded too. Default `1_048_576` (1 MiB). */
   maxBodyBytes?: number;
+  /** Longest wait for the whole body once the headers arrived, in ms; then `408 request_timeout`. Default `30_000`. */
+  bodyTimeoutMs?: number;
+  /** Deepest nesting of JSON objects and arrays accepted; deeper is `400 invalid_json`. Default `128`. */
+  maxDepth?: number;
   /** Where accepted jobs run. Default `memoryRunner()`. */
   runner?: Runner;
   /** pino-compatible logger. Default: warnings and errors as JSON lines on stderr. */
@@ -111,7 +121,16 @@ export function createInboundWebhooks(options: InboundWebhooksOptions): InboundW
     }
   };
   const registry = createRegistry(config.webhooks as readonly WebhookDefinition<any>[] | WebhookResolver, config.maxBodyBytes);
-  const pipeline: Pipeline = { registry, runner, logger, emit, isClosing: () => closing, servesHttp: role !== "worker" };
+  const pipeline: Pipeline = {
+    registry,
+    runner,
+    logger,
+    emit,
+    isClosing: () => closing,
+    servesHttp: role !== "worker",
+    bodyTimeoutMs: config.bodyTimeoutMs,
+    maxDepth: config.maxDepth,
+  };
   runner.start({ resolveAgent: registry.resolveAgent, logger, emit, role });
 
   return {

@@ -1,4 +1,4 @@
-import type { Verifier } from "./auth/verifier";
+import type { CustomVerifier, Verifier } from "./auth/verifier";
 
 /** Header bag: a Fetch `Headers`, or Node's `req.headers` (lower-case keys) as it is. */
 export type InboundHeaders = Headers | Readonly<Record<string, string | string[] | undefined>>;
@@ -93,8 +93,11 @@ export type SchemaResult<Output> =
 /** One webhook: its id (the URL segment), who may call it, and the agent it starts. */
 export interface WebhookDefinition<Payload = unknown> {
   id: string;
-  /** One verifier or several (any one passing is enough, e.g. during a migration). */
-  auth: Verifier | readonly Verifier[];
+  /**
+   * One verifier or several (any one passing is enough, e.g. during a migration). A function
+   * `(request, rawBody) => boolean | Promise<boolean>` is accepted as a body-phase verifier.
+   */
+  auth: Verifier | CustomVerifier | ReadonlyArray<Verifier | CustomVerifier>;
   agent: Agent<Payload>;
   /** Overrides the global `maxBodyBytes` for this webhook. */
   maxBodyBytes?: number;

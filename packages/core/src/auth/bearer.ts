@@ -9,37 +9,66 @@ const HEX_DIGEST = /^[0-9a-f]{64}$/i;
 // RFC 6750 b64token, after a case-insensitive "Bearer" and one or more spaces.
 const BEARER = /^bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
-const tokensSchema = z.union([z.string(), z.array(z.string()).min(1, "give at least one token")]);
+/** A token (or `sha256:` digest) that stops being accepted after `notAfter`. */
+export interface ExpiringToken {
+  token: string;
+  /** Last instant the token is accepted: a `Date`, epoch milliseconds, or an ISO 8601 string. */
+  notAfter: Date | number | string;
+}
+
+/** One `bearer` entry: a plain token, a `sha256:<64 hex>` digest, or either with an expiry. */
+export type BearerToken = string | ExpiringToken;
+
+const notAfterSchema = z
+  .union([z.date(), z.number(), z.string()])
+  .transform((value) => (value instanceof Date ? value.getTime() : typeof value === "number" ? value : Date.parse(value)))
+  .refine((ms) => Number.isFinite(ms), "expected a valid Date, epoch milliseconds or an ISO 8601 date");
+const entrySchema = z.union([z.string(), z.object({ token: z.string(), notAfter: notAfterSchema })]);
+const tokensSchema = z.union([entrySchema, z.array(entrySchema).min(1, "give at least one token")]);
 
 /**
  * Bearer-token verifier: `Authorization: Bearer <token>`, checked before the body is read.
  *
  * Each entry is either the token itself or `"sha256:<64 hex>"`, its SHA-256 digest, so the
  * plain token need not live in your config. Several entries are accepted at once for rotation:
- * add the new token, move senders over, then remove the old one. Comparison is constant-time over
- * SHA-256 digests, so neither the token length nor which entry matched leaks through timing.
+ * add the new token, move senders over, then remove the old one, or give the old one a `notAfter`
+ * so it stops working by itself. Comparison is constant-time over SHA-256 digests, so neither the
+ * token length nor which entry matched leaks through timing.
  *
- * @param tokens - one token or digest, or a non-empty list of them. Tokens must be non-empty and
- *   made of RFC 6750 token characters (letters, digits, `-._~+/`, trailing `=`).
+ * @param tokens - one entry or a non-empty list. An entry is a token, a `sha256:` digest, or
+ *   `{ token, notAfter }` (either form, refused after `notAfter`: a Date, epoch ms or ISO string).
+ *   Tokens must be non-empty and made of RFC 6750 token characters (letters, digits, `-._~+/`,
+ *   trailing `=`).
  * @throws HookrunConfigError when an entry is empty, malformed, or a bad `sha256:` digest.
  * @example
  * ```ts
  * import { bearer } from "@hookrun/core";
- * const auth = bearer([process.env.ALERTS_TOKEN!, "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"]);
+ * const auth = bearer([
+ *   process.env.ALERTS_TOKEN!,
+ *   { token: "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", notAfter: "2026-12-31T23:59:59Z" },
+ * ]);
  * ```
  */
-export function bearer(tokens: string | readonly string[]): Verifier {
+export function bearer(tokens: BearerToken | readonly BearerToken[]): Verifier {
   const parsed = tokensSchema.safeParse(tokens);
-  if (!parsed.success) throw new HookrunConfigError("bearer(tokens)", "expected a token string or a non-empty array of them");
-  const entries = typeof parsed.data === "string" ? [parsed.data] : parsed.data;
-  const digests = entries.map((entry, index) => toDigest(entry, `bearer(tokens)[${index}]`));
+  // The zod issue is not echoed: it could quote a token.
+  if (!parsed.success) {
+    throw new HookrunConfigError("bearer(tokens)", "expected a token, a `sha256:` digest or { token, notAfter }, or a non-empty array of them");
+  }
+  const entries = Array.isArray(parsed.data) ? parsed.data : [parsed.data];
+  const digests = entries.map((entry, index) => toDigest(typeof entry === "string" ? entry : entry.token, `bearer(tokens)[${index}]`));
+  const expiries = entries.map((entry) => (typeof entry === "string" ? Number.POSITIVE_INFINITY : entry.notAfter));
+  const expires = expiries.some((ms) => ms !== Number.POSITIVE_INFINITY);
 
   return {
     scheme: "bearer",
     phase: "headers",
     verify(headers) {
       const match = BEARER.exec(getHeader(headers, "authorization") ?? "");
-      return match !== null && matchesAnyDigest(match[1]!, digests);
+      if (match === null) return false;
+      if (!expires) return matchesAnyDigest(match[1]!, digests);
+      const now = Date.now();
+      return matchesAnyDigest(match[1]!, digests, (index) => now <= expiries[index]!);
     },
   };
 }

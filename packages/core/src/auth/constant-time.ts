@@ -8,13 +8,15 @@ export function sha256(value: string | Uint8Array): Buffer {
 /**
  * True when `presented` hashes to one of `digests`. Every digest is compared, and the comparison
  * runs over fixed-size digests, so neither which entry matched nor any length leaks through timing.
+ *
+ * `usable(index)` can rule entries out (expired tokens); it is asked only after that entry was compared.
  */
-export function matchesAnyDigest(presented: string, digests: readonly Buffer[]): boolean {
+export function matchesAnyDigest(presented: string, digests: readonly Buffer[], usable?: (index: number) => boolean): boolean {
   const digest = sha256(presented);
   let matched = false;
-  for (const candidate of digests) {
+  for (let index = 0; index < digests.length; index++) {
     // Non-short-circuit OR: keep comparing after a match.
-    matched = timingSafeEqual(digest, candidate) || matched;
+    matched = (timingSafeEqual(digest, digests[index]!) && (usable === undefined || usable(index))) || matched;
   }
   return matched;
 }

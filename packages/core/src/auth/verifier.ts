@@ -12,4 +12,30 @@ export interface Verifier {
   readonly scheme: string;
   readonly phase: "headers" | "body";
   verify(headers: InboundHeaders, rawBody: Uint8Array | undefined): boolean | Promise<boolean>;
+  /**
+   * For body-phase verifiers: whether the request carries this scheme's credentials at all (its
+   * signature header). `false` lets the request be refused before its body is read, exactly like an
+   * unknown webhook id. Absent: the body is always read and `verify` decides.
+   */
+  hasCredentials?(headers: InboundHeaders): boolean;
 }
+
+/** What a {@link CustomVerifier} is told about the request. */
+export interface CustomVerifierRequest {
+  /** The webhook being called. */
+  webhookId: string;
+  headers: InboundHeaders;
+}
+
+/**
+ * A check of your own, given directly in a webhook's `auth`: it runs after the limited body read
+ * with the exact raw bytes received (before any `Content-Encoding` is decoded). Return `true` to
+ * let the request in; `false`, a rejection or a throw answer the same `401` as a bad token.
+ * Compare secrets with `crypto.timingSafeEqual`, never `===`.
+ *
+ * @example
+ * ```ts
+ * auth: (request, rawBody) => verifyPartnerSignature(request.headers, rawBody),
+ * ```
+ */
+export type CustomVerifier = (request: CustomVerifierRequest, rawBody: Uint8Array) => boolean | Promise<boolean>;

@@ -1,15 +1,18 @@
 import { isUtf8 } from "node:buffer";
 import { HookrunError } from "../errors";
+import { checkJsonDepth } from "./json-depth";
 
 const BOM = 0xfeff;
 
 /**
  * Decodes the raw body as strict UTF-8 (a leading BOM tolerated) and parses it with `JSON.parse`.
- * Any JSON value is a valid payload. Error details never quote the body.
+ * Any JSON value is a valid payload, nested at most `maxDepth` levels when given. Error details
+ * never quote the body.
  */
-export function parseJsonBody(bytes: Uint8Array): unknown {
+export function parseJsonBody(bytes: Uint8Array, maxDepth?: number): unknown {
   if (bytes.byteLength === 0) throw new HookrunError("invalid_json", "The request body is empty; it must be valid JSON.");
   if (!isUtf8(bytes)) throw new HookrunError("invalid_json", "The request body is not valid UTF-8; it must be valid JSON encoded as UTF-8.");
+  if (maxDepth !== undefined) checkJsonDepth(bytes, maxDepth);
   let text = asBuffer(bytes).toString("utf8");
   if (text.charCodeAt(0) === BOM) text = text.slice(1);
   try {

@@ -8,29 +8,50 @@ const EMPTY = new Uint8Array(0);
 
 /**
  * Refuses a body whose declared `Content-Length` is over `limit` (or is not a plain decimal
- * integer) before a single byte of it is read.
+ * integer) before a single byte of it is read. Returns the declared length, when there is one.
  */
-export function checkDeclaredLength(headers: InboundHeaders, limit: number): void {
+export function checkDeclaredLength(headers: InboundHeaders, limit: number): number | undefined {
   const declared = getHeader(headers, "content-length");
-  if (declared === undefined) return;
+  if (declared === undefined) return undefined;
   if (!DECIMAL.test(declared)) {
     throw new HookrunError("payload_too_large", "The Content-Length header must be a decimal integer.");
   }
   // Longer than 16 digits is over any limit, and Number() would lose precision on it.
   if (declared.length > 16 || Number(declared) > limit) throw tooLarge(limit);
+  return Number(declared);
+}
+
+/** How a body is read besides its size limit. */
+export interface ReadBodyOptions {
+  /** The `Content-Length` the client declared: a body of any other length is refused. */
+  declaredLength?: number | undefined;
+  /** Longest wait for the whole body, in ms (`408 request_timeout` after). Unset: no timer. */
+  timeoutMs?: number | undefined;
 }
 
 /**
  * Reads the whole body into memory, counting real bytes whatever was declared, and stops at the
  * first byte over `limit`: memory per request is bounded by the limit plus one chunk.
  */
-export function readLimitedBody(body: InboundBody, limit: number): Promise<Uint8Array> | Uint8Array {
-  if (body === null || body === undefined) return EMPTY;
-  if (typeof body === "string") return fromWhole(Buffer.from(body, "utf8"), limit);
-  if (body instanceof Uint8Array) return fromWhole(body, limit);
-  if (isNodeReadable(body)) return readNodeReadable(body, limit);
-  if (isWebStream(body)) return readWebStream(body, limit);
-  return readAsyncIterable(body, limit);
+export function readLimitedBody(body: InboundBody, limit: number, options: ReadBodyOptions = {}): Promise<Uint8Array> | Uint8Array {
+  const { declaredLength, timeoutMs } = options;
+  if (body === null || body === undefined) return matchDeclared(EMPTY, declaredLength);
+  if (typeof body === "string") return matchDeclared(fromWhole(Buffer.from(body, "utf8"), limit), declaredLength);
+  if (body instanceof Uint8Array) return matchDeclared(fromWhole(body, limit), declaredLength);
+  // perf: Node's own stream checks the length where it ends; no extra promise on the hot path.
+  if (isNodeReadable(body)) return readNodeReadable(body, limit, timeoutMs, declaredLength);
+  const read = isWebStream(body) ? readWebStream(body, limit, timeoutMs) : readAsyncIterable(body, limit, timeoutMs);
+  return declaredLength === undefined ? read : read.then((bytes) => matchDeclared(bytes, declaredLength));
+}
+
+/**
+ * A framework may hand over bytes that disagree with what the client declared (a proxy, a buffered
+ * body): a lie about the length is refused rather than guessed around.
+ */
+function matchDeclared(bytes: Uint8Array, declared: number | undefined): Uint8Array {
+  if (declared === undefined || bytes.byteLength === declared) return bytes;
+  if (bytes.byteLength < declared) throw cutOff();
+  throw new HookrunError("invalid_json", "The request body is longer than its Content-Length header says.");
 }
 
 function fromWhole(bytes: Uint8Array, limit: number): Uint8Array {
@@ -44,10 +65,15 @@ function fromWhole(bytes: Uint8Array, limit: number): Uint8Array {
  * destroys its socket, and the client would never see the 413; the Node response writer closes
  * the connection politely instead.
  */
-function readNodeReadable(stream: Readable, limit: number): Promise<Uint8Array> | Uint8Array {
+function readNodeReadable(
+  stream: Readable,
+  limit: number,
+  timeoutMs: number | undefined,
+  declared: number | undefined,
+): Promise<Uint8Array> | Uint8Array {
   if (stream.readableEnded || stream.readableDidRead) return Promise.reject(alreadyConsumed());
   if (stream.destroyed) return Promise.reject(cutOff());
-  if ((stream as { complete?: unknown }).complete === true) return readReceived(stream, limit);
+  if ((stream as { complete?: unknown }).complete === true) return matchDeclared(readReceived(stream, limit), declared);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let received = 0;
@@ -64,13 +90,24 @@ function readNodeReadable(stream: Readable, limit: number): Promise<Uint8Array> 
     };
     const onEnd = () => {
       detach();
-      resolve(join(chunks, received));
+      try {
+        resolve(matchDeclared(join(chunks, received), declared));
+      } catch (error) {
+        reject(error);
+      }
     };
     const onCutOff = () => {
       detach();
       reject(cutOff());
     };
+    // A stalled client only gets paused, like an oversized one: the response writer closes politely.
+    const timer = timeoutMs === undefined ? undefined : setTimeout(() => {
+      detach();
+      stream.pause();
+      reject(timedOut(timeoutMs));
+    }, timeoutMs);
     const detach = () => {
+      clearTimeout(timer);
       stream.off("data", onData);
       stream.off("end", onEnd);
       stream.off("error", onCutOff);
@@ -86,7 +123,7 @@ function readNodeReadable(stream: Readable, limit: number): Promise<Uint8Array> 
 /**
  * An IncomingMessage whose body the HTTP parser already received whole (small bodies, usually:
  * headers and body in one packet) holds it all in its buffer: take it in one `read()`.
- * perf: no promise, listeners or closures, and no flowing-mode round trips through nextTick.
+ * perf: no promise, listeners, closures or timer, and no flowing-mode round trips through nextTick.
  */
 function readReceived(stream: Readable, limit: number): Uint8Array {
   if (stream.readableLength > limit) throw tooLarge(limit);
@@ -95,14 +132,15 @@ function readReceived(stream: Readable, limit: number): Uint8Array {
   return typeof data === "string" ? Buffer.from(data, "utf8") : data;
 }
 
-async function readWebStream(stream: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array> {
+async function readWebStream(stream: ReadableStream<Uint8Array>, limit: number, timeoutMs: number | undefined): Promise<Uint8Array> {
   if (stream.locked) throw alreadyConsumed();
   const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let received = 0;
+  const deadline = startDeadline(timeoutMs, () => reader.cancel().catch(ignore));
   try {
     for (;;) {
-      const { done, value } = await reader.read();
+      const { done, value } = await deadline.race(reader.read());
       if (done) return join(chunks, received);
       received += value.byteLength;
       if (received > limit) {
@@ -114,17 +152,19 @@ async function readWebStream(stream: ReadableStream<Uint8Array>, limit: number):
   } catch (error) {
     throw error instanceof HookrunError ? error : cutOff();
   } finally {
+    deadline.clear();
     reader.releaseLock();
   }
 }
 
-async function readAsyncIterable(iterable: AsyncIterable<Uint8Array>, limit: number): Promise<Uint8Array> {
+async function readAsyncIterable(iterable: AsyncIterable<Uint8Array>, limit: number, timeoutMs: number | undefined): Promise<Uint8Array> {
   const iterator = iterable[Symbol.asyncIterator]();
   const chunks: Uint8Array[] = [];
   let received = 0;
+  const deadline = startDeadline(timeoutMs, () => iterator.return?.()?.catch(ignore));
   try {
     for (;;) {
-      const { done, value } = await iterator.next();
+      const { done, value } = await deadline.race(iterator.next());
       if (done) return join(chunks, received);
       const bytes = typeof value === "string" ? Buffer.from(value, "utf8") : value;
       received += bytes.byteLength;
@@ -137,7 +177,35 @@ async function readAsyncIterable(iterable: AsyncIterable<Uint8Array>, limit: num
     }
   } catch (error) {
     throw error instanceof HookrunError ? error : cutOff();
+  } finally {
+    deadline.clear();
   }
+}
+
+interface Deadline {
+  race<T>(step: Promise<T>): Promise<T>;
+  clear(): void;
+}
+
+const NO_DEADLINE: Deadline = { race: (step) => step, clear: ignore };
+
+/** One timer for a whole read: every awaited step races it; on expiry the source is told to stop. */
+function startDeadline(timeoutMs: number | undefined, stopSource: () => unknown): Deadline {
+  if (timeoutMs === undefined) return NO_DEADLINE;
+  let expire: (error: HookrunError) => void = ignore;
+  const expired = new Promise<never>((_, reject) => {
+    expire = reject;
+  });
+  expired.catch(ignore);
+  const timer = setTimeout(() => {
+    // Reject first: stopping the source may settle the pending read as "done", which must not win.
+    expire(timedOut(timeoutMs));
+    stopSource();
+  }, timeoutMs);
+  return {
+    race: (step) => Promise.race([step, expired]),
+    clear: () => clearTimeout(timer),
+  };
 }
 
 function join(chunks: readonly Uint8Array[], total: number): Uint8Array {
@@ -158,6 +226,10 @@ function isWebStream(body: object): body is ReadableStream<Uint8Array> {
 
 function tooLarge(limit: number): HookrunError {
   return new HookrunError("payload_too_large", `The request body must be at most ${limit} bytes.`);
+}
+
+function timedOut(timeoutMs: number): HookrunError {
+  return new HookrunError("request_timeout", `The request body was not received within ${timeoutMs} ms.`);
 }
 
 function cutOff(): HookrunError {

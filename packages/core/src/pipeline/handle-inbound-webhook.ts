@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { bearer } from "../auth/bearer";
 import type { Verifier } from "../auth/verifier";
 import { parseJsonBody } from "../body/parse-json";
+import { contentCodings, decodeBody } from "../body/decode-body";
 import { checkDeclaredLength, readLimitedBody } from "../body/read-body";
 import { createEnvelope } from "../envelope/create-envelope";
 import { HookrunError } from "../errors";
@@ -22,6 +23,10 @@ export interface Pipeline {
   isClosing(): boolean;
   /** A `worker`-only process serves no HTTP; a request reaching it is a deployment mistake. */
   servesHttp: boolean;
+  /** Longest wait for a whole body, in ms. */
+  bodyTimeoutMs: number;
+  /** Deepest JSON nesting accepted. */
+  maxDepth: number;
 }
 
 const METHOD_NOT_ALLOWED = new HookrunError("method_not_allowed", "Only POST is allowed on an inbound webhook.", {
@@ -52,10 +57,12 @@ export async function handleInboundWebhook(pipeline: Pipeline, request: InboundR
     if (!pipeline.servesHttp) throw NOT_INGRESS;
     if (pipeline.isClosing()) throw SHUTTING_DOWN;
     const { webhook, authenticated } = await authenticateHeaders(pipeline, request);
-    checkDeclaredLength(request.headers, webhook.maxBodyBytes);
-    const rawBody = await readLimitedBody(request.body, webhook.maxBodyBytes);
+    const declaredLength = checkDeclaredLength(request.headers, webhook.maxBodyBytes);
+    const codings = contentCodings(request.headers);
+    const rawBody = await readLimitedBody(request.body, webhook.maxBodyBytes, { declaredLength, timeoutMs: pipeline.bodyTimeoutMs });
     if (!authenticated) await authenticateBody(pipeline, webhook, request.headers, rawBody);
-    const payload = parseJsonBody(rawBody);
+    const body = decodeBody(rawBody, codings, webhook.maxBodyBytes);
+    const payload = parseJsonBody(body, pipeline.maxDepth);
     const deliveryId = webhook.deliveryId ? saneDeliveryId(webhook.deliveryId({ headers: request.headers, payload })) : deliveryIdOf(request.headers);
     if (!(await triggers(webhook, payload, deliveryId, request.headers))) {
       pipeline.emit({ type: "request.ignored", webhookId: webhook.id, deliveryId });
@@ -85,7 +92,10 @@ async function authenticateHeaders(
     throw new Unauthorized("unknown_webhook");
   }
   const authenticated = await anyPasses(pipeline, webhook.headerVerifiers, request.headers, undefined);
-  if (!authenticated && webhook.bodyVerifiers.length === 0) throw new Unauthorized("bad_credentials");
+  // Without any signature header to check, answer like an unknown id: before the body is read.
+  if (!authenticated && !webhook.bodyVerifiers.some((verifier) => verifier.hasCredentials?.(request.headers) !== false)) {
+    throw new Unauthorized("bad_credentials");
+  }
   return { webhook, authenticated };
 }
 

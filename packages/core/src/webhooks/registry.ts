@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { parseOptions } from "../config";
-import type { Verifier } from "../auth/verifier";
+import type { CustomVerifier, Verifier } from "../auth/verifier";
 import { HookrunConfigError } from "../errors";
 import type { Agent, PayloadSchema, TriggerRequest, WebhookDefinition, WebhookResolver } from "../types";
 
@@ -26,9 +26,11 @@ export interface WebhookRegistry {
 export const WEBHOOK_ID = /^[A-Za-z0-9._~-]{1,128}$/;
 
 const isFunction = (value: unknown): value is (...args: never[]) => unknown => typeof value === "function";
-const verifierSchema = z.custom<Verifier>(
-  (value) => typeof value === "object" && value !== null && isFunction((value as Verifier).verify) && ["headers", "body"].includes((value as Verifier).phase),
-  "expected a verifier such as bearer(token)",
+const verifierSchema = z.custom<Verifier | CustomVerifier>(
+  (value) =>
+    isFunction(value) ||
+    (typeof value === "object" && value !== null && isFunction((value as Verifier).verify) && ["headers", "body"].includes((value as Verifier).phase)),
+  "expected a verifier such as bearer(token), or a function (request, rawBody) => boolean",
 );
 
 export const webhookSchema = z.object({
@@ -86,7 +88,8 @@ function resolverRegistry(resolve: WebhookResolver, defaultMaxBodyBytes: number)
 }
 
 function compile(definition: z.output<typeof webhookSchema> | WebhookDefinition<any>, defaultMaxBodyBytes: number): CompiledWebhook {
-  const verifiers: readonly Verifier[] = Array.isArray(definition.auth) ? definition.auth : [definition.auth as Verifier];
+  const given: ReadonlyArray<Verifier | CustomVerifier> = Array.isArray(definition.auth) ? definition.auth : [definition.auth as Verifier | CustomVerifier];
+  const verifiers = given.map((verifier) => (isFunction(verifier) ? fromFunction(verifier as CustomVerifier, definition.id) : verifier));
   return {
     id: definition.id,
     headerVerifiers: verifiers.filter((verifier) => verifier.phase === "headers"),
@@ -96,5 +99,14 @@ function compile(definition: z.output<typeof webhookSchema> | WebhookDefinition<
     deliveryId: definition.deliveryId,
     filter: definition.filter,
     schema: definition.schema,
+  };
+}
+
+/** A custom `(request, rawBody) => boolean` as a body-phase verifier (it may need the bytes). */
+function fromFunction(check: CustomVerifier, webhookId: string): Verifier {
+  return {
+    scheme: "custom",
+    phase: "body",
+    verify: (headers, rawBody) => check({ webhookId, headers }, rawBody ?? new Uint8Array(0)),
   };
 }
