@@ -8,7 +8,8 @@ import {
   type InboundWebhooks,
   type InboundWebhooksOptions,
   type Logger,
-  type WebhookDefinition,
+  type Agent,
+  type WebhookFields,
 } from "@hookrun/core";
 import type { ContractServer } from "../adapter-contract";
 import { RunLog, recordingAgent } from "./recorder";
@@ -36,7 +37,7 @@ export interface TestHooks {
  * The contract's webhook (id `contract`, bearer `CONTRACT_TOKEN`, a recording agent) with a
  * recording logger and event list. `webhook` and `options` override parts of it.
  */
-export function contractHooks(webhook: Partial<WebhookDefinition> = {}, options: Partial<InboundWebhooksOptions> = {}): TestHooks {
+export function contractHooks(webhook: Partial<WebhookFields> & { agent?: Agent } = {}, options: Partial<InboundWebhooksOptions> = {}): TestHooks {
   const runs = new RunLog();
   const logger = memoryLogger();
   const events: HookrunEvent[] = [];

@@ -156,6 +156,41 @@ export function runnerContract(name: string, makeRunner: (options: ContractRunne
       expect(rec.of("request.accepted").map((event) => event.replayed)).toEqual([false, true, true, false]);
     });
 
+    it("fans out to every named agent, each its own run and runId, deduplicated per agent", async () => {
+      const rec = recorder();
+      const ran: string[] = [];
+      const hooks = createInboundWebhooks({
+        webhooks: [
+          {
+            id: "fanout",
+            auth: bearer(TOKEN),
+            agents: {
+              triage: (_envelope, ctx) => void ran.push(`triage:${ctx.runId}`),
+              notify: (envelope, ctx) => void ran.push(`notify:${ctx.runId}:${JSON.stringify(envelope.payload)}`),
+            },
+          },
+        ],
+        runner: makeRunner({}),
+        logger: rec.logger,
+        onEvent: rec.onEvent,
+      });
+      const server = await serveHooks(hooks);
+      open.push({ hooks, server, rec });
+      const first = await server.post("fanout", '{"v":1}', { ...AUTH, "idempotency-key": "fan-1" });
+      expect(first.status).toBe(202);
+      const runs = first.json.runs as Array<{ agent: string; runId: string }>;
+      expect(runs.map((run) => run.agent)).toEqual(["triage", "notify"]);
+      expect(new Set(runs.map((run) => run.runId)).size).toBe(2);
+      expect(first.json).toEqual({ status: "accepted", runId: runs[0]!.runId, inboundWebhookId: "fanout", runs });
+      await rec.waitFor("run.succeeded", 2);
+      expect(ran.sort()).toEqual([`notify:${runs[1]!.runId}:{"v":1}`, `triage:${runs[0]!.runId}`]);
+      const again = await server.post("fanout", '{"v":2}', { ...AUTH, "idempotency-key": "fan-1" });
+      expect(again.headers.get("idempotent-replayed")).toBe("true");
+      expect(again.json.runs).toEqual(runs);
+      await sleep(200);
+      expect(ran).toHaveLength(2);
+    });
+
     it("takes the delivery id from the webhook's deliveryId function", async () => {
       const runs: string[] = [];
       const { server, rec } = await setup(

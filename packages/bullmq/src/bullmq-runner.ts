@@ -76,6 +76,8 @@ interface JobData {
   deliveryId: string | null;
   receivedAt: number;
   envelope: Envelope;
+  /** A fan-out webhook's agent name; absent for a webhook with one agent. */
+  agent?: string;
 }
 
 const SHUTTING_DOWN = new HookrunError("shutting_down", "The server is shutting down; retry later.", { headers: { "retry-after": "5" } });
@@ -150,13 +152,14 @@ export function bullmqRunner(options: BullmqRunnerOptions): Runner {
       deliveryId: job.deliveryId ?? null,
       receivedAt: job.receivedAt,
       envelope: job.envelope,
+      ...(job.agent === undefined ? {} : { agent: job.agent }),
     };
     const dedupe = job.deliveryId !== undefined && config.idempotencyTtlMs > 0;
     const opts: JobsOptions = {
       ...jobOptions,
       jobId: job.runId,
       timestamp: job.receivedAt,
-      ...(dedupe ? { deduplication: { id: deduplicationId(job.webhookId, job.deliveryId!), ttl: config.idempotencyTtlMs } } : {}),
+      ...(dedupe ? { deduplication: { id: deduplicationId(job.webhookId, job.deliveryId!, job.agent), ttl: config.idempotencyTtlMs } } : {}),
     };
     let added: Job;
     try {
@@ -180,6 +183,7 @@ export function bullmqRunner(options: BullmqRunnerOptions): Runner {
       deliveryId: data.deliveryId ?? undefined,
       receivedAt: data.receivedAt,
       envelope: data.envelope,
+      ...(data.agent === undefined ? {} : { agent: data.agent }),
     };
     const runSignal = signal ? AbortSignal.any([signal, abortRuns.signal]) : abortRuns.signal;
     await executeRun(host!, { job: runnerJob, attempt: job.attemptsMade + 1, timeoutMs: config.timeoutMs, signal: runSignal });
@@ -259,9 +263,14 @@ function toDeadLetter(job: Job<JobData>): DeadLetter {
   };
 }
 
-/** Deterministic BullMQ deduplication id for a delivery: no ':' (BullMQ's separator), fixed length. */
-export function deduplicationId(webhookId: string, deliveryId: string): string {
-  return `${webhookId}.${createHash("sha256").update(webhookId).update("\n").update(deliveryId).digest("base64url")}`;
+/**
+ * Deterministic BullMQ deduplication id for a delivery (to one agent of a fan-out webhook, when
+ * `agent` is given): no ':' (BullMQ's separator), fixed length.
+ */
+export function deduplicationId(webhookId: string, deliveryId: string, agent?: string): string {
+  const hash = createHash("sha256").update(webhookId).update("\n").update(deliveryId);
+  if (agent !== undefined) hash.update("\n").update(agent);
+  return `${webhookId}.${hash.digest("base64url")}`;
 }
 
 async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

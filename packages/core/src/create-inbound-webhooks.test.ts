@@ -23,6 +23,9 @@ describe("createInboundWebhooks: options", () => {
     ["webhook id with a slash", { webhooks: [{ id: "a/b", auth: bearer("t"), agent }] }, "options.webhooks.0.id"],
     ["auth not a verifier", { webhooks: [{ id: "a", auth: "t", agent }] }, "options.webhooks.0.auth"],
     ["agent missing", { webhooks: [{ id: "a", auth: bearer("t") }] }, "options.webhooks.0.agent"],
+    ["both agent and agents", { webhooks: [{ id: "a", auth: bearer("t"), agent, agents: { b: agent } }] }, "options.webhooks.0.agent"],
+    ["an empty agents map", { webhooks: [{ id: "a", auth: bearer("t"), agents: {} }] }, "options.webhooks.0.agents"],
+    ["an agent name with a space", { webhooks: [{ id: "a", auth: bearer("t"), agents: { "a b": agent } }] }, "options.webhooks.0.agents.a b"],
     ["logger without error()", { webhooks: [], logger: { debug() {}, info() {}, warn() {} } }, "options.logger"],
     ["runner without enqueue()", { webhooks: [], runner: { start() {}, close() {} } }, "options.runner"],
   ])("names the field when %s is wrong", (_label, options, field) => {

@@ -43,5 +43,6 @@ export type {
   SchemaResult,
   TriggerRequest,
   WebhookDefinition,
+  WebhookFields,
   WebhookResolver,
 } from "./types";

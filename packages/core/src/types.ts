@@ -90,15 +90,21 @@ export type SchemaResult<Output> =
       }>;
     };
 
-/** One webhook: its id (the URL segment), who may call it, and the agent it starts. */
-export interface WebhookDefinition<Payload = unknown> {
+/**
+ * One webhook: its id (the URL segment), who may call it, and the agent it starts — `agent`, or
+ * `agents` for fan-out: several named agents, each started as its own run with its own `runId`.
+ */
+export type WebhookDefinition<Payload = unknown> = WebhookFields<Payload> &
+  ({ agent: Agent<Payload>; agents?: undefined } | { agents: Readonly<Record<string, Agent<Payload>>>; agent?: undefined });
+
+/** Everything of a {@link WebhookDefinition} but its agents. */
+export interface WebhookFields<Payload = unknown> {
   id: string;
   /**
    * One verifier or several (any one passing is enough, e.g. during a migration). A function
    * `(request, rawBody) => boolean | Promise<boolean>` is accepted as a body-phase verifier.
    */
   auth: Verifier | CustomVerifier | ReadonlyArray<Verifier | CustomVerifier>;
-  agent: Agent<Payload>;
   /** Overrides the global `maxBodyBytes` for this webhook. */
   maxBodyBytes?: number;
   /**
@@ -128,7 +134,7 @@ export type WebhookResolver = (
 
 /** Lifecycle and request events, for metrics and tracing. Never carries secrets or payloads. */
 export type HookrunEvent =
-  | { type: "request.accepted"; webhookId: string; runId: string; deliveryId: string | undefined; replayed: boolean }
+  | { type: "request.accepted"; webhookId: string; runId: string; deliveryId: string | undefined; replayed: boolean; agent?: string }
   | { type: "request.ignored"; webhookId: string; deliveryId: string | undefined }
   | { type: "request.rejected"; webhookId: string; status: number; code: string; reason: string }
   | { type: "run.started"; webhookId: string; runId: string; attempt: number }

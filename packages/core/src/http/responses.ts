@@ -5,16 +5,26 @@ const JSON_HEADERS = { "content-type": "application/json" } as const;
 
 const REPLAYED_HEADERS = { ...JSON_HEADERS, "idempotent-replayed": "true" } as const;
 
+/** A run the `202` names: `agent` is set for a fan-out webhook's named agents. */
+export interface AcceptedRun {
+  agent: string | undefined;
+  runId: string;
+  replayed: boolean;
+}
+
 /**
- * `202 Accepted`: the job is held by the runner. `replayed` (a delivery id seen before) adds
- * `Idempotent-Replayed: true`; `runId` is then the first run's.
+ * `202 Accepted`: the jobs are held by the runner. `runId` is the (first) run's; a fan-out webhook
+ * also lists every run as `runs: [{ agent, runId }]`. When every run is a replay (a delivery id
+ * seen before), `Idempotent-Replayed: true` is added and the ids are the first delivery's.
  */
-export function acceptedResponse(runId: string, inboundWebhookId: string, replayed = false): InboundResponse {
-  return {
-    status: 202,
-    headers: { ...(replayed ? REPLAYED_HEADERS : JSON_HEADERS) },
-    body: JSON.stringify({ status: "accepted", runId, inboundWebhookId }),
-  };
+export function acceptedResponse(runs: readonly AcceptedRun[], inboundWebhookId: string): InboundResponse {
+  const [first] = runs as [AcceptedRun];
+  const replayed = runs.every((run) => run.replayed);
+  const body =
+    first.agent === undefined
+      ? { status: "accepted", runId: first.runId, inboundWebhookId }
+      : { status: "accepted", runId: first.runId, inboundWebhookId, runs: runs.map(({ agent, runId }) => ({ agent, runId })) };
+  return { status: 202, headers: { ...(replayed ? REPLAYED_HEADERS : JSON_HEADERS) }, body: JSON.stringify(body) };
 }
 
 /** `200`: the webhook's filter said this delivery starts nothing. */

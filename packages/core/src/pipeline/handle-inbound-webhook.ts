@@ -7,10 +7,10 @@ import { checkDeclaredLength, readLimitedBody } from "../body/read-body";
 import { createEnvelope } from "../envelope/create-envelope";
 import { HookrunError } from "../errors";
 import { deliveryIdOf, saneDeliveryId } from "../http/delivery-id";
-import { acceptedResponse, ignoredResponse, problemResponse } from "../http/responses";
+import { acceptedResponse, ignoredResponse, problemResponse, type AcceptedRun } from "../http/responses";
 import { describeError } from "../logger";
-import type { Runner } from "../runner/runner";
-import type { HookrunEvent, InboundHeaders, InboundRequest, InboundResponse, Logger } from "../types";
+import type { Runner, RunnerJob } from "../runner/runner";
+import type { Envelope, HookrunEvent, InboundHeaders, InboundRequest, InboundResponse, Logger } from "../types";
 import type { CompiledWebhook, WebhookRegistry } from "../webhooks/registry";
 import { triggerRequest, validatePayload } from "../webhooks/triggers";
 
@@ -69,10 +69,7 @@ export async function handleInboundWebhook(pipeline: Pipeline, request: InboundR
       return ignoredResponse();
     }
     const envelope = createEnvelope(webhook.id, webhook.schema ? await validatePayload(webhook.schema, payload) : payload);
-    const job = { runId: randomUUID(), webhookId: webhook.id, envelope, deliveryId, receivedAt: Date.now() };
-    const { runId, replayed } = await pipeline.runner.enqueue(job);
-    pipeline.emit({ type: "request.accepted", webhookId: webhook.id, runId, deliveryId, replayed });
-    return acceptedResponse(runId, webhook.id, replayed);
+    return acceptedResponse(await enqueueRuns(pipeline, webhook, envelope, deliveryId), webhook.id);
   } catch (error) {
     return refusal(pipeline, request.webhookId, error);
   }
@@ -97,6 +94,23 @@ async function authenticateHeaders(
     throw new Unauthorized("bad_credentials");
   }
   return { webhook, authenticated };
+}
+
+/**
+ * One job per agent: one for a plain webhook, one per named agent for a fan-out webhook, each
+ * with its own runId. In order, so a refusal (queue full) leaves the earlier runs accepted; a
+ * retry with the same delivery id gets those back as replays and enqueues only the rest.
+ */
+async function enqueueRuns(pipeline: Pipeline, webhook: CompiledWebhook, envelope: Envelope, deliveryId: string | undefined): Promise<AcceptedRun[]> {
+  const receivedAt = Date.now();
+  const runs: AcceptedRun[] = [];
+  for (const agent of webhook.agentNames) {
+    const job: RunnerJob = { runId: randomUUID(), webhookId: webhook.id, envelope, deliveryId, receivedAt, ...(agent === undefined ? {} : { agent }) };
+    const { runId, replayed } = await pipeline.runner.enqueue(job);
+    pipeline.emit({ type: "request.accepted", webhookId: webhook.id, runId, deliveryId, replayed, ...(agent === undefined ? {} : { agent }) });
+    runs.push({ agent, runId, replayed });
+  }
+  return runs;
 }
 
 /** The webhook's filter, if any: `false` means this delivery starts nothing. */

@@ -49,8 +49,8 @@ export async function executeRun(host: RunnerHost, { job, attempt, timeoutMs, si
   let timer: NodeJS.Timeout | undefined;
   const startedAt = performance.now();
   try {
-    const agent = await host.resolveAgent(webhookId);
-    if (!agent) throw new Error(`no agent is configured for webhook "${webhookId}"`);
+    const agent = await host.resolveAgent(webhookId, job.agent);
+    if (!agent) throw new Error(`no agent ${job.agent === undefined ? "" : `"${job.agent}" `}is configured for webhook "${webhookId}"`);
     host.emit({ type: "run.started", webhookId, runId, attempt });
     host.logger.debug({ runId, webhookId, attempt }, "run started");
     const ctx: AgentContext = {

@@ -11,6 +11,11 @@ export interface RunnerJob {
   deliveryId: string | undefined;
   /** Epoch milliseconds at which the request was accepted. */
   receivedAt: number;
+  /**
+   * For a fan-out webhook (`agents`), which of its agents this run is for; `undefined` for a
+   * webhook with one `agent`. Part of the idempotency key: each agent's run is deduplicated alone.
+   */
+  agent?: string;
 }
 
 /** What a runner answers once it holds a job. */
@@ -29,7 +34,7 @@ export type RunnerRole = "ingress" | "worker" | "both";
 
 /** What hookrun gives a runner when it starts: how to find agents, where to log and report. */
 export interface RunnerHost {
-  resolveAgent(webhookId: string): Promise<Agent | undefined>;
+  resolveAgent(webhookId: string, agent?: string): Promise<Agent | undefined>;
   logger: Logger;
   emit(event: HookrunEvent): void;
   /** Whether this process enqueues, runs, or both. A runner only consumes jobs for `worker`/`both`. */

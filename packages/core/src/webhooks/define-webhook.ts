@@ -1,4 +1,4 @@
-import type { Agent, PayloadSchema, WebhookDefinition } from "../types";
+import type { PayloadSchema, WebhookDefinition } from "../types";
 
 /**
  * Types a webhook definition: with a `schema`, the agent's `envelope.payload` is the schema's
@@ -16,7 +16,7 @@ import type { Agent, PayloadSchema, WebhookDefinition } from "../types";
  * ```
  */
 export function defineWebhook<Payload>(definition: WebhookDefinition<Payload> & { schema: PayloadSchema<Payload> }): WebhookDefinition<Payload>;
-export function defineWebhook(definition: WebhookDefinition<unknown> & { schema?: undefined; agent: Agent<unknown> }): WebhookDefinition<unknown>;
+export function defineWebhook(definition: WebhookDefinition<unknown> & { schema?: undefined }): WebhookDefinition<unknown>;
 export function defineWebhook<Payload>(definition: WebhookDefinition<Payload>): WebhookDefinition<Payload> {
   return definition;
 }

@@ -9,7 +9,9 @@ export interface CompiledWebhook {
   id: string;
   headerVerifiers: readonly Verifier[];
   bodyVerifiers: readonly Verifier[];
-  agent: Agent;
+  /** `[undefined]` for a single `agent`; the agent names of a fan-out webhook, in definition order. */
+  agentNames: ReadonlyArray<string | undefined>;
+  agent(name: string | undefined): Agent | undefined;
   maxBodyBytes: number;
   deliveryId: WebhookDefinition["deliveryId"];
   filter: ((payload: unknown, request: TriggerRequest) => boolean | Promise<boolean>) | undefined;
@@ -19,12 +21,13 @@ export interface CompiledWebhook {
 /** Finds webhooks by id, whether they were given as a list or a resolver function. */
 export interface WebhookRegistry {
   lookup(id: string): CompiledWebhook | undefined | Promise<CompiledWebhook | undefined>;
-  resolveAgent(id: string): Promise<Agent | undefined>;
+  resolveAgent(id: string, agent?: string): Promise<Agent | undefined>;
 }
 
 // Ids are URL path segments: RFC 3986 unreserved characters only, so an id maps to one URL.
 export const WEBHOOK_ID = /^[A-Za-z0-9._~-]{1,128}$/;
 
+const AGENT_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 const isFunction = (value: unknown): value is (...args: never[]) => unknown => typeof value === "function";
 const verifierSchema = z.custom<Verifier | CustomVerifier>(
   (value) =>
@@ -36,7 +39,11 @@ const verifierSchema = z.custom<Verifier | CustomVerifier>(
 export const webhookSchema = z.object({
   id: z.string().regex(WEBHOOK_ID, "expected 1-128 characters from A-Z a-z 0-9 . _ ~ -"),
   auth: z.union([verifierSchema, z.array(verifierSchema).min(1, "give at least one verifier")]),
-  agent: z.custom<Agent>(isFunction, "expected a function (envelope, ctx) => ..."),
+  agent: z.custom<Agent>(isFunction, "expected a function (envelope, ctx) => ...").optional(),
+  agents: z
+    .record(z.string().regex(AGENT_NAME, "expected agent names of 1-64 characters from A-Z a-z 0-9 . _ -"), z.custom<Agent>(isFunction, "expected a function (envelope, ctx) => ..."))
+    .refine((agents) => Object.keys(agents).length > 0, "give at least one agent")
+    .optional(),
   maxBodyBytes: z.number().int().positive().optional(),
   deliveryId: z.custom<NonNullable<WebhookDefinition["deliveryId"]>>(isFunction, "expected a function ({ headers, payload }) => string | undefined").optional(),
   filter: z.custom<NonNullable<WebhookDefinition["filter"]>>(isFunction, "expected a function (payload, request) => boolean").optional(),
@@ -46,6 +53,10 @@ export const webhookSchema = z.object({
       "expected a zod 4 (or other Standard Schema) schema",
     )
     .optional(),
+}).superRefine((webhook, ctx) => {
+  if ((webhook.agent === undefined) === (webhook.agents === undefined)) {
+    ctx.addIssue({ code: "custom", path: ["agent"], message: "give either `agent` (a function) or `agents` (named functions, for fan-out), not both" });
+  }
 });
 
 export function createRegistry(webhooks: readonly WebhookDefinition<any>[] | WebhookResolver, defaultMaxBodyBytes: number): WebhookRegistry {
@@ -60,7 +71,7 @@ function listRegistry(list: readonly WebhookDefinition<any>[], defaultMaxBodyByt
   });
   return {
     lookup: (id) => byId.get(id),
-    resolveAgent: async (id) => byId.get(id)?.agent,
+    resolveAgent: async (id, agent) => byId.get(id)?.agent(agent),
   };
 }
 
@@ -83,7 +94,7 @@ function resolverRegistry(resolve: WebhookResolver, defaultMaxBodyBytes: number)
   };
   return {
     lookup,
-    resolveAgent: async (id) => (await lookup(id))?.agent,
+    resolveAgent: async (id, agent) => (await lookup(id))?.agent(agent),
   };
 }
 
@@ -94,12 +105,20 @@ function compile(definition: z.output<typeof webhookSchema> | WebhookDefinition<
     id: definition.id,
     headerVerifiers: verifiers.filter((verifier) => verifier.phase === "headers"),
     bodyVerifiers: verifiers.filter((verifier) => verifier.phase === "body"),
-    agent: definition.agent as Agent,
+    ...agentsOf(definition as WebhookDefinition<any>),
     maxBodyBytes: definition.maxBodyBytes ?? defaultMaxBodyBytes,
     deliveryId: definition.deliveryId,
     filter: definition.filter,
     schema: definition.schema,
   };
+}
+
+/** One agent under no name, or a fan-out webhook's named agents. */
+function agentsOf(definition: WebhookDefinition<any>): Pick<CompiledWebhook, "agentNames" | "agent"> {
+  const single = definition.agent as Agent | undefined;
+  if (single) return { agentNames: [undefined], agent: (name) => (name === undefined ? single : undefined) };
+  const named = new Map<string, Agent>(Object.entries(definition.agents ?? {}) as Array<[string, Agent]>);
+  return { agentNames: [...named.keys()], agent: (name) => (name === undefined ? undefined : named.get(name)) };
 }
 
 /** A custom `(request, rawBody) => boolean` as a body-phase verifier (it may need the bytes). */
