@@ -6,6 +6,7 @@ import { contentCodings, decodeBody } from "../body/decode-body";
 import { checkDeclaredLength, readLimitedBody } from "../body/read-body";
 import { createEnvelope } from "../envelope/create-envelope";
 import { HookrunError } from "../errors";
+import { noEvents } from "../events/no-events";
 import { deliveryIdOf, saneDeliveryId } from "../http/delivery-id";
 import { acceptedResponse, ignoredResponse, problemResponse, type AcceptedRun } from "../http/responses";
 import { describeError } from "../logger";
@@ -113,11 +114,13 @@ async function enqueueRuns(pipeline: Pipeline, webhook: CompiledWebhook, envelop
         : { runId, webhookId: webhook.id, envelope, deliveryId, receivedAt, agent };
     const receipt = await pipeline.runner.enqueue(job);
     const replayed = receipt.replayed;
-    pipeline.emit(
-      agent === undefined
-        ? { type: "request.accepted", webhookId: webhook.id, runId: receipt.runId, deliveryId, replayed }
-        : { type: "request.accepted", webhookId: webhook.id, runId: receipt.runId, deliveryId, replayed, agent },
-    );
+    if (pipeline.emit !== noEvents) {
+      pipeline.emit(
+        agent === undefined
+          ? { type: "request.accepted", webhookId: webhook.id, runId: receipt.runId, deliveryId, replayed }
+          : { type: "request.accepted", webhookId: webhook.id, runId: receipt.runId, deliveryId, replayed, agent },
+      );
+    }
     runs.push({ agent, runId: receipt.runId, replayed });
   }
   return runs;

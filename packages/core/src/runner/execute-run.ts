@@ -1,3 +1,4 @@
+import { noEvents } from "../events/no-events";
 import { childLogger, describeError } from "../logger";
 import type { Agent, AgentContext, Logger } from "../types";
 import type { RunnerHost, RunnerJob } from "./runner";
@@ -94,7 +95,7 @@ export class Attempt {
     const { runId, webhookId } = job;
     try {
       if (!agent) throw new Error(`no agent ${job.agent === undefined ? "" : `"${job.agent}" `}is configured for webhook "${webhookId}"`);
-      host.emit({ type: "run.started", webhookId, runId, attempt });
+      if (host.emit !== noEvents) host.emit({ type: "run.started", webhookId, runId, attempt });
       host.logger.debug({ runId, webhookId, attempt }, "run started");
       this.started = true;
       if (this.aborted) {
@@ -145,7 +146,7 @@ export class Attempt {
     const { runId, webhookId } = job;
     try {
       const durationMs = performance.now() - this.startedAt;
-      host.emit({ type: "run.succeeded", webhookId, runId, attempt, durationMs });
+      if (host.emit !== noEvents) host.emit({ type: "run.succeeded", webhookId, runId, attempt, durationMs });
       host.logger.info({ runId, webhookId, attempt, durationMs }, "run succeeded");
     } catch (error) {
       this.done(new AttemptFailure(error, performance.now() - this.startedAt));
