@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { noEvents } from "./events/no-events";
 import { parseOptions } from "./config";
 import { defaultLogger, describeError } from "./logger";
 import { handleInboundWebhook, type Pipeline } from "./pipeline/handle-inbound-webhook";
@@ -112,14 +113,16 @@ export function createInboundWebhooks(options: InboundWebhooksOptions): InboundW
   const onEvent = config.onEvent;
   let closing = false;
 
-  const emit = (event: HookrunEvent): void => {
-    if (!onEvent) return;
-    try {
-      onEvent(event);
-    } catch (error) {
-      logger.warn({ event: event.type, err: describeError(error) }, "onEvent threw; ignored");
-    }
-  };
+  // perf: without onEvent, the shared no-op, so hot paths can skip building their events.
+  const emit = !onEvent
+    ? noEvents
+    : (event: HookrunEvent): void => {
+        try {
+          onEvent(event);
+        } catch (error) {
+          logger.warn({ event: event.type, err: describeError(error) }, "onEvent threw; ignored");
+        }
+      };
   const registry = createRegistry(config.webhooks as readonly WebhookDefinition<any>[] | WebhookResolver, config.maxBodyBytes);
   const pipeline: Pipeline = {
     registry,

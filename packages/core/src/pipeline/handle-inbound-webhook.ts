@@ -6,6 +6,7 @@ import { contentCodings, decodeBody } from "../body/decode-body";
 import { checkDeclaredLength, readLimitedBody } from "../body/read-body";
 import { createEnvelope } from "../envelope/create-envelope";
 import { HookrunError } from "../errors";
+import { noEvents } from "../events/no-events";
 import { deliveryIdOf, saneDeliveryId } from "../http/delivery-id";
 import { acceptedResponse, ignoredResponse, problemResponse, type AcceptedRun } from "../http/responses";
 import { describeError } from "../logger";
@@ -56,15 +57,28 @@ export async function handleInboundWebhook(pipeline: Pipeline, request: InboundR
     if (request.method !== "POST") throw METHOD_NOT_ALLOWED;
     if (!pipeline.servesHttp) throw NOT_INGRESS;
     if (pipeline.isClosing()) throw SHUTTING_DOWN;
-    const { webhook, authenticated } = await authenticateHeaders(pipeline, request);
-    const declaredLength = checkDeclaredLength(request.headers, webhook.maxBodyBytes);
-    const codings = contentCodings(request.headers);
-    const rawBody = await readLimitedBody(request.body, webhook.maxBodyBytes, { declaredLength, timeoutMs: pipeline.bodyTimeoutMs });
-    if (!authenticated) await authenticateBody(pipeline, webhook, request.headers, rawBody);
+    const { headers } = request;
+    // perf: each step may answer synchronously (a listed webhook, bearer, a body already read);
+    // only what is really pending is awaited, since every await is a suspension and a microtask.
+    const found = pipeline.registry.lookup(request.webhookId);
+    const webhook = isThenable(found) ? await found : found;
+    if (!webhook) {
+      await DECOY.verify(headers, undefined);
+      throw new Unauthorized("unknown_webhook");
+    }
+    const checked = anyPasses(pipeline, webhook.headerVerifiers, headers, undefined);
+    const authenticated = isThenable(checked) ? await checked : checked;
+    // Without any signature header to check, answer like an unknown id: before the body is read.
+    if (!authenticated && !hasBodyCredentials(webhook, headers)) throw new Unauthorized("bad_credentials");
+    const declaredLength = checkDeclaredLength(headers, webhook.maxBodyBytes);
+    const codings = contentCodings(headers);
+    const read = readLimitedBody(request.body, webhook.maxBodyBytes, { declaredLength, timeoutMs: pipeline.bodyTimeoutMs });
+    const rawBody = isThenable(read) ? await read : read;
+    if (!authenticated) await authenticateBody(pipeline, webhook, headers, rawBody);
     const body = decodeBody(rawBody, codings, webhook.maxBodyBytes);
     const payload = parseJsonBody(body, pipeline.maxDepth);
-    const deliveryId = webhook.deliveryId ? saneDeliveryId(webhook.deliveryId({ headers: request.headers, payload })) : deliveryIdOf(request.headers);
-    if (!(await triggers(webhook, payload, deliveryId, request.headers))) {
+    const deliveryId = webhook.deliveryId ? saneDeliveryId(webhook.deliveryId({ headers, payload })) : deliveryIdOf(headers);
+    if (webhook.filter && !(await triggers(webhook, payload, deliveryId, headers))) {
       pipeline.emit({ type: "request.ignored", webhookId: webhook.id, deliveryId });
       return ignoredResponse();
     }
@@ -75,25 +89,12 @@ export async function handleInboundWebhook(pipeline: Pipeline, request: InboundR
   }
 }
 
-/**
- * Looks the webhook up and runs its header verifiers (bearer) before any body byte is read.
- * `authenticated: false` means only body verifiers (signatures) can still let the request in.
- */
-async function authenticateHeaders(
-  pipeline: Pipeline,
-  request: InboundRequest,
-): Promise<{ webhook: CompiledWebhook; authenticated: boolean }> {
-  const webhook = await pipeline.registry.lookup(request.webhookId);
-  if (!webhook) {
-    await DECOY.verify(request.headers, undefined);
-    throw new Unauthorized("unknown_webhook");
-  }
-  const authenticated = await anyPasses(pipeline, webhook.headerVerifiers, request.headers, undefined);
-  // Without any signature header to check, answer like an unknown id: before the body is read.
-  if (!authenticated && !webhook.bodyVerifiers.some((verifier) => verifier.hasCredentials?.(request.headers) !== false)) {
-    throw new Unauthorized("bad_credentials");
-  }
-  return { webhook, authenticated };
+function hasBodyCredentials(webhook: CompiledWebhook, headers: InboundHeaders): boolean {
+  return webhook.bodyVerifiers.some((verifier) => verifier.hasCredentials?.(headers) !== false);
+}
+
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof value === "object" && value !== null && typeof (value as PromiseLike<T>).then === "function";
 }
 
 /**
@@ -105,10 +106,22 @@ async function enqueueRuns(pipeline: Pipeline, webhook: CompiledWebhook, envelop
   const receivedAt = Date.now();
   const runs: AcceptedRun[] = [];
   for (const agent of webhook.agentNames) {
-    const job: RunnerJob = { runId: randomUUID(), webhookId: webhook.id, envelope, deliveryId, receivedAt, ...(agent === undefined ? {} : { agent }) };
-    const { runId, replayed } = await pipeline.runner.enqueue(job);
-    pipeline.emit({ type: "request.accepted", webhookId: webhook.id, runId, deliveryId, replayed, ...(agent === undefined ? {} : { agent }) });
-    runs.push({ agent, runId, replayed });
+    const runId = randomUUID();
+    // perf: two literals rather than a spread of a conditional object literal.
+    const job: RunnerJob =
+      agent === undefined
+        ? { runId, webhookId: webhook.id, envelope, deliveryId, receivedAt }
+        : { runId, webhookId: webhook.id, envelope, deliveryId, receivedAt, agent };
+    const receipt = await pipeline.runner.enqueue(job);
+    const replayed = receipt.replayed;
+    if (pipeline.emit !== noEvents) {
+      pipeline.emit(
+        agent === undefined
+          ? { type: "request.accepted", webhookId: webhook.id, runId: receipt.runId, deliveryId, replayed }
+          : { type: "request.accepted", webhookId: webhook.id, runId: receipt.runId, deliveryId, replayed, agent },
+      );
+    }
+    runs.push({ agent, runId: receipt.runId, replayed });
   }
   return runs;
 }
@@ -122,16 +135,43 @@ async function authenticateBody(pipeline: Pipeline, webhook: CompiledWebhook, he
   if (!(await anyPasses(pipeline, webhook.bodyVerifiers, headers, rawBody))) throw new Unauthorized("bad_credentials");
 }
 
-async function anyPasses(pipeline: Pipeline, verifiers: readonly Verifier[], headers: InboundHeaders, rawBody: Uint8Array | undefined): Promise<boolean> {
-  for (const verifier of verifiers) {
+/** `true` when one verifier passes; synchronous as long as every verifier answers synchronously. */
+function anyPasses(pipeline: Pipeline, verifiers: readonly Verifier[], headers: InboundHeaders, rawBody: Uint8Array | undefined): boolean | Promise<boolean> {
+  for (let index = 0; index < verifiers.length; index++) {
+    const verifier = verifiers[index]!;
+    let result: boolean | Promise<boolean>;
     try {
-      if ((await verifier.verify(headers, rawBody)) === true) return true;
+      result = verifier.verify(headers, rawBody);
     } catch (error) {
-      // A verifier that throws (a custom one, say) counts as a failed check, not a crash.
-      pipeline.logger.warn({ scheme: verifier.scheme, err: describeError(error) }, "verifier threw; treating as failed");
+      verifierThrew(pipeline, verifier, error);
+      continue;
     }
+    if (isThenable(result)) return anyPassesAfter(pipeline, verifiers, index, result, headers, rawBody);
+    if (result === true) return true;
   }
   return false;
+}
+
+/** {@link anyPasses} from the verifier at `index`, whose answer is pending, on. */
+async function anyPassesAfter(
+  pipeline: Pipeline,
+  verifiers: readonly Verifier[],
+  index: number,
+  pending: PromiseLike<boolean>,
+  headers: InboundHeaders,
+  rawBody: Uint8Array | undefined,
+): Promise<boolean> {
+  try {
+    if ((await pending) === true) return true;
+  } catch (error) {
+    verifierThrew(pipeline, verifiers[index]!, error);
+  }
+  return anyPasses(pipeline, verifiers.slice(index + 1), headers, rawBody);
+}
+
+function verifierThrew(pipeline: Pipeline, verifier: Verifier, error: unknown): void {
+  // A verifier that throws (a custom one, say) counts as a failed check, not a crash.
+  pipeline.logger.warn({ scheme: verifier.scheme, err: describeError(error) }, "verifier threw; treating as failed");
 }
 
 function refusal(pipeline: Pipeline, webhookId: string, error: unknown): InboundResponse {

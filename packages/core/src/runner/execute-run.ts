@@ -1,5 +1,6 @@
+import { noEvents } from "../events/no-events";
 import { childLogger, describeError } from "../logger";
-import type { AgentContext } from "../types";
+import type { Agent, AgentContext, Logger } from "../types";
 import type { RunnerHost, RunnerJob } from "./runner";
 
 /** One attempt of a job, as a runner hands it to {@link executeRun}. */
@@ -28,66 +29,108 @@ export class RunTimeoutError extends Error {
  * dead-lettering; report it with {@link reportFailure}. An agent that ignores its aborted signal is
  * left behind, never awaited, so a hanging agent cannot hold a slot past its timeout.
  */
-export async function executeRun(host: RunnerHost, { job, attempt, timeoutMs, signal }: RunAttempt): Promise<void> {
-  const { runId, webhookId } = job;
-  // perf: the run's AbortSignal is made only if the agent reads ctx.signal (creating one costs more
-  // than the rest of a short run), and the race learns of an abort from abortRun, not a listener.
-  const lazy = new LazyAbort();
-  let stop!: (reason: Error) => void;
-  const stopped = new Promise<never>((_, reject) => {
-    stop = reject;
+export function executeRun(host: RunnerHost, { job, attempt, timeoutMs, signal }: RunAttempt): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => run.abort(signal!.reason);
+    const run = new Attempt(host, job, attempt, timeoutMs, (failure) => {
+      signal?.removeEventListener("abort", onAbort);
+      if (failure === undefined) resolve();
+      else reject(failure);
+    });
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener("abort", onAbort, { once: true });
+    run.start();
   });
-  // The loser of the race must not surface as an unhandled rejection.
-  stopped.catch(ignore);
-  const abortRun = (reason: unknown) => {
-    lazy.abort(reason);
-    stop(reason instanceof Error ? reason : new Error("the run was aborted"));
-  };
-  const onAbort = () => abortRun(signal!.reason);
-  if (signal?.aborted) onAbort();
-  else signal?.addEventListener("abort", onAbort, { once: true });
-  let timer: NodeJS.Timeout | undefined;
-  const startedAt = performance.now();
-  try {
-    const agent = await host.resolveAgent(webhookId, job.agent);
-    if (!agent) throw new Error(`no agent ${job.agent === undefined ? "" : `"${job.agent}" `}is configured for webhook "${webhookId}"`);
-    host.emit({ type: "run.started", webhookId, runId, attempt });
-    host.logger.debug({ runId, webhookId, attempt }, "run started");
-    const ctx: AgentContext = {
-      runId,
-      attempt,
-      receivedAt: new Date(job.receivedAt),
-      deliveryId: job.deliveryId,
-      get signal() {
-        return lazy.signal;
-      },
-      logger: childLogger(host.logger, { runId, webhookId }),
-    };
-    const running = Promise.resolve().then(() => agent(job.envelope, ctx));
-    running.catch(ignore);
-    timer = setTimeout(() => abortRun(new RunTimeoutError(timeoutMs)), timeoutMs);
-    await Promise.race([running, stopped]);
-    const durationMs = performance.now() - startedAt;
-    host.emit({ type: "run.succeeded", webhookId, runId, attempt, durationMs });
-    host.logger.info({ runId, webhookId, attempt, durationMs }, "run succeeded");
-  } catch (error) {
-    throw new AttemptFailure(error, performance.now() - startedAt);
-  } finally {
-    clearTimeout(timer);
-    signal?.removeEventListener("abort", onAbort);
-  }
 }
 
 /**
- * A run's AbortController, made on the first read of `signal`; a signal first read after the run
- * was aborted is already aborted, with the same reason.
+ * One attempt, driven by callbacks: what {@link executeRun} does, for runners on the hot path.
+ * `done` is called once, with `undefined` on success or an {@link AttemptFailure}.
+ * perf: no async functions, no `Promise.race` and no per-run abort listener (the owner calls
+ * `abort`); the run's AbortSignal and child logger are made only if the agent reads them.
+ * @internal
  */
-class LazyAbort {
-  private controller: AbortController | undefined;
+export class Attempt {
+  private settled = false;
+  private started = false;
   private aborted = false;
   private reason: unknown;
+  private controller: AbortController | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly startedAt = performance.now();
 
-  get signal(): AbortSignal {
+  constructor(
+    private readonly host: RunnerHost,
+    private readonly job: RunnerJob,
+    private readonly attempt: number,
+    private readonly timeoutMs: number,
+    private readonly done: (failure: AttemptFailure | undefined) => void,
+  ) {}
+
+  start(): void {
+    let resolving: Promise<Agent | undefined>;
+    try {
+      resolving = this.host.resolveAgent(this.job.webhookId, this.job.agent);
+    } catch (error) {
+      // An async function never throws synchronously; queue the failure the same way it would.
+      resolving = Promise.reject(error);
+    }
+    Promise.resolve(resolving).then(
+      (agent) => this.run(agent),
+      (error) => this.fail(error),
+    );
+  }
+
+  /** Aborts the run's signal and fails the attempt (once the agent was started) with `reason`. */
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.controller?.abort(reason);
+    if (this.started) this.failSoon(reason instanceof Error ? reason : new Error("the run was aborted"));
+  }
+
+  private run(agent: Agent | undefined): void {
+    const { host, job, attempt } = this;
+    const { runId, webhookId } = job;
+    try {
+      if (!agent) throw new Error(`no agent ${job.agent === undefined ? "" : `"${job.agent}" `}is configured for webhook "${webhookId}"`);
+      if (host.emit !== noEvents) host.emit({ type: "run.started", webhookId, runId, attempt });
+      host.logger.debug({ runId, webhookId, attempt }, "run started");
+      this.started = true;
+      if (this.aborted) {
+        // Aborted while the agent was being resolved: it still starts, with an aborted signal, and
+        // the attempt fails with the abort's reason whatever the agent does.
+        try {
+          void Promise.resolve(agent(job.envelope, runContext(this, host, job, attempt))).catch(ignore);
+        } catch {
+          // The abort's reason is the failure.
+        }
+        this.failSoon(this.reason instanceof Error ? this.reason : new Error("the run was aborted"));
+        return;
+      }
+      this.timer = setTimeout(onTimeout, this.timeoutMs, this);
+      const result = agent(job.envelope, runContext(this, host, job, attempt));
+      if (isThenable(result)) {
+        result.then(
+          () => this.succeed(),
+          (error: unknown) => this.fail(error),
+        );
+      } else {
+        this.succeed();
+      }
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  /** @internal The attempt outlived its `timeoutMs`. */
+  timedOut(): void {
+    this.abort(new RunTimeoutError(this.timeoutMs));
+  }
+
+  /** @internal ctx.signal: made on first read, already aborted if the run was. */
+  signal(): AbortSignal {
     if (!this.controller) {
       this.controller = new AbortController();
       if (this.aborted) this.controller.abort(this.reason);
@@ -95,12 +138,67 @@ class LazyAbort {
     return this.controller.signal;
   }
 
-  abort(reason: unknown): void {
-    if (this.aborted) return;
-    this.aborted = true;
-    this.reason = reason;
-    this.controller?.abort(reason);
+  private succeed(): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.timer);
+    const { host, job, attempt } = this;
+    const { runId, webhookId } = job;
+    try {
+      const durationMs = performance.now() - this.startedAt;
+      if (host.emit !== noEvents) host.emit({ type: "run.succeeded", webhookId, runId, attempt, durationMs });
+      host.logger.info({ runId, webhookId, attempt, durationMs }, "run succeeded");
+    } catch (error) {
+      this.done(new AttemptFailure(error, performance.now() - this.startedAt));
+      return;
+    }
+    this.done(undefined);
   }
+
+  /**
+   * An abort fails the attempt at once (what the agent does next no longer counts) but tells the
+   * owner a microtask later, so the agent's own reaction to its aborted signal runs first.
+   */
+  private failSoon(error: Error): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.timer);
+    const failure = new AttemptFailure(error, performance.now() - this.startedAt);
+    queueMicrotask(() => this.done(failure));
+  }
+
+  private fail(error: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.timer);
+    this.done(new AttemptFailure(error, performance.now() - this.startedAt));
+  }
+}
+
+function onTimeout(run: Attempt): void {
+  run.timedOut();
+}
+
+function runContext(run: Attempt, host: RunnerHost, job: RunnerJob, attempt: number): AgentContext {
+  const { runId, webhookId } = job;
+  let logger: Logger | undefined;
+  return {
+    runId,
+    attempt,
+    receivedAt: new Date(job.receivedAt),
+    deliveryId: job.deliveryId,
+    get signal() {
+      return run.signal();
+    },
+    // perf: the child logger (four closures) only for agents that log.
+    get logger() {
+      return (logger ??= childLogger(host.logger, { runId, webhookId }));
+    },
+  };
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === "object" && value !== null && typeof (value as PromiseLike<unknown>).then === "function";
 }
 
 function ignore(): void {}

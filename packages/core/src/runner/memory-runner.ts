@@ -1,8 +1,7 @@
-import { setMaxListeners } from "node:events";
 import { z } from "zod";
 import { parseOptions } from "../config";
 import { HookrunError } from "../errors";
-import { backoffDelay, executeRun, reportFailure } from "./execute-run";
+import { Attempt, backoffDelay, reportFailure } from "./execute-run";
 import type { DeadLetter, EnqueueReceipt, Runner, RunnerHost, RunnerJob } from "./runner";
 import { runnerOptionsSchema, type RunnerOptions } from "./runner-options";
 
@@ -28,6 +27,8 @@ export interface MemoryRunnerOptions extends RunnerOptions {
 interface Entry {
   job: RunnerJob;
   attempt: number;
+  /** Set while the attempt runs. */
+  run?: Attempt;
 }
 
 const QUEUE_FULL = new HookrunError("queue_full", "Too many webhook runs are waiting; retry later.", { headers: { "retry-after": "1" } });
@@ -56,12 +57,9 @@ const SHUTTING_DOWN = new HookrunError("shutting_down", "The server is shutting 
 export function memoryRunner(options: MemoryRunnerOptions = {}): Runner {
   const config = parseOptions(optionsSchema, options, "memoryRunner");
   const queue = new Fifo<Entry>();
+  // perf: a close that timed out aborts the running attempts through this set, not through an
+  // AbortSignal listener per run.
   const running = new Set<Entry>();
-  // perf: one signal for every run, aborted only by a close that timed out (which aborts all running
-  // runs anyway), instead of an AbortController and its signal per run.
-  const closeController = new AbortController();
-  // One listener per running run (at most `concurrency`), each removed when its run ends.
-  setMaxListeners(0, closeController.signal);
   const retrying = new Map<NodeJS.Timeout, Entry>();
   const seen = new Map<string, { runId: string; expiresAt: number }>();
   const deadLetters: DeadLetter[] = [];
@@ -69,6 +67,7 @@ export function memoryRunner(options: MemoryRunnerOptions = {}): Runner {
   let host: RunnerHost | undefined;
   let closing = false;
   let aborted = false;
+  let closeReason: Error | undefined;
   let pumpScheduled = false;
 
   const isIdle = () => running.size === 0 && queue.size === 0 && retrying.size === 0;
@@ -82,18 +81,25 @@ export function memoryRunner(options: MemoryRunnerOptions = {}): Runner {
 
   function pump(): void {
     pumpScheduled = false;
-    while (running.size < config.concurrency && queue.size > 0) void run(queue.shift()!);
+    while (running.size < config.concurrency && queue.size > 0) run(queue.shift()!);
     if (isIdle()) for (const wake of idleWaiters.splice(0)) wake();
   }
 
-  async function run(entry: Entry): Promise<void> {
+  function run(entry: Entry): void {
     running.add(entry);
-    const { job, attempt } = entry;
+    // perf: a callback-driven attempt; an async function and Promise.race cost more than a short run.
+    const attempt = new Attempt(host!, entry.job, entry.attempt, config.timeoutMs, (failure) => finish(entry, failure));
+    entry.run = attempt;
+    if (closeReason) attempt.abort(closeReason);
+    attempt.start();
+  }
+
+  function finish(entry: Entry, failure: unknown): void {
+    entry.run = undefined;
     try {
-      await executeRun(host!, { job, attempt, timeoutMs: config.timeoutMs, signal: closeController.signal });
-    } catch (failure) {
-      if (attempt < config.attempts && !aborted) scheduleRetry(entry, failure);
-      else deadLetter(job, attempt, failure);
+      if (failure === undefined) return;
+      if (entry.attempt < config.attempts && !aborted) scheduleRetry(entry, failure);
+      else deadLetter(entry.job, entry.attempt, failure);
     } finally {
       running.delete(entry);
       schedulePump();
@@ -146,7 +152,8 @@ export function memoryRunner(options: MemoryRunnerOptions = {}): Runner {
     retrying.clear();
     for (const { job, attempt } of dropped) deadLetter(job, attempt, new Error("hookrun closed before this run could finish"));
     host?.logger.warn({ running: running.size, dropped: dropped.length }, "close timed out: aborting running agents, dead-lettering queued runs");
-    closeController.abort(new Error("hookrun is closing"));
+    closeReason = new Error("hookrun is closing");
+    for (const entry of running) entry.run?.abort(closeReason);
   }
 
   return {
