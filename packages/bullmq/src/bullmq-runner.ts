@@ -5,6 +5,7 @@ import {
   executeRun,
   HookrunError,
   parseOptions,
+  raceTimeout,
   reportFailure,
   runnerOptionsSchema,
   type DeadLetter,
@@ -285,15 +286,3 @@ async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   }
 }
 
-async function raceTimeout(promise: Promise<unknown>, ms: number | undefined): Promise<"done" | "timeout"> {
-  if (ms === undefined) return promise.then(() => "done");
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<"timeout">((resolve) => {
-    timer = setTimeout(resolve, ms, "timeout");
-  });
-  try {
-    return await Promise.race([promise.then(() => "done" as const), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}

@@ -21,7 +21,7 @@ export { memoryRunner } from "./runner/memory-runner";
 export type { MemoryRunnerOptions } from "./runner/memory-runner";
 export type { DeadLetter, EnqueueReceipt, Runner, RunnerHost, RunnerJob, RunnerRole } from "./runner/runner";
 // Building blocks for runners (used by @hookrun/bullmq), so every runner behaves the same.
-export { AttemptFailure, backoffDelay, executeRun, reportFailure, RunTimeoutError } from "./runner/execute-run";
+export { AttemptFailure, backoffDelay, executeRun, raceTimeout, reportFailure, RunTimeoutError } from "./runner/execute-run";
 export type { BackoffPolicy, RunAttempt } from "./runner/execute-run";
 export { DEFAULT_IDEMPOTENCY_TTL_MS, runnerOptionsSchema } from "./runner/runner-options";
 export type { RunnerOptions } from "./runner/runner-options";

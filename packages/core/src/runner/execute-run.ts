@@ -251,3 +251,20 @@ export function backoffDelay(attempt: number, { delayMs, jitter }: BackoffPolicy
   const max = Math.round(2 ** (attempt - 1) * delayMs);
   return jitter > 0 ? Math.floor(random() * max * jitter + max * (1 - jitter)) : max;
 }
+
+/**
+ * Waits for `promise` at most `ms` milliseconds (forever when `ms` is undefined): how runners
+ * bound a drain on close. Never rejects on the timeout; the timer is always cleared.
+ */
+export async function raceTimeout(promise: Promise<unknown>, ms: number | undefined): Promise<"done" | "timeout"> {
+  if (ms === undefined) return promise.then(() => "done");
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(resolve, ms, "timeout");
+  });
+  try {
+    return await Promise.race([promise.then(() => "done" as const), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { parseOptions } from "../config";
 import { HookrunError } from "../errors";
-import { Attempt, backoffDelay, reportFailure } from "./execute-run";
+import { Attempt, backoffDelay, raceTimeout, reportFailure } from "./execute-run";
 import type { DeadLetter, EnqueueReceipt, Runner, RunnerHost, RunnerJob } from "./runner";
 import { runnerOptionsSchema, type RunnerOptions } from "./runner-options";
 
@@ -193,17 +193,6 @@ export function memoryRunner(options: MemoryRunnerOptions = {}): Runner {
   };
 }
 
-async function raceTimeout(promise: Promise<void>, ms: number): Promise<"done" | "timeout"> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<"timeout">((resolve) => {
-    timer = setTimeout(resolve, ms, "timeout");
-  });
-  try {
-    return await Promise.race([promise.then(() => "done" as const), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** First-in first-out queue with O(1) shift (Array#shift is O(n)). */
 class Fifo<T> {
