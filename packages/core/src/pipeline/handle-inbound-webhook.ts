@@ -78,7 +78,7 @@ export async function handleInboundWebhook(pipeline: Pipeline, request: InboundR
     const body = decodeBody(rawBody, codings, webhook.maxBodyBytes);
     const payload = parseJsonBody(body, pipeline.maxDepth);
     const deliveryId = webhook.deliveryId ? saneDeliveryId(webhook.deliveryId({ headers, payload })) : deliveryIdOf(headers);
-    if (webhook.filter && !(await triggers(webhook, payload, deliveryId, headers))) {
+    if (webhook.filter && !(await passesFilter(webhook.filter, webhook, payload, deliveryId, headers))) {
       pipeline.emit({ type: "request.ignored", webhookId: webhook.id, deliveryId });
       return ignoredResponse();
     }
@@ -126,9 +126,15 @@ async function enqueueRuns(pipeline: Pipeline, webhook: CompiledWebhook, envelop
   return runs;
 }
 
-/** The webhook's filter, if any: `false` means this delivery starts nothing. */
-async function triggers(webhook: CompiledWebhook, payload: unknown, deliveryId: string | undefined, headers: InboundHeaders): Promise<boolean> {
-  return !webhook.filter || (await webhook.filter(payload, triggerRequest(webhook.id, deliveryId, headers))) === true;
+/** The webhook's filter: anything but `true` means this delivery starts nothing. */
+async function passesFilter(
+  filter: NonNullable<CompiledWebhook["filter"]>,
+  webhook: CompiledWebhook,
+  payload: unknown,
+  deliveryId: string | undefined,
+  headers: InboundHeaders,
+): Promise<boolean> {
+  return (await filter(payload, triggerRequest(webhook.id, deliveryId, headers))) === true;
 }
 
 async function authenticateBody(pipeline: Pipeline, webhook: CompiledWebhook, headers: InboundHeaders, rawBody: Uint8Array): Promise<void> {
