@@ -4,6 +4,8 @@ set -eu
 cd "$(dirname "$0")/.."
 . scripts/pnpm.sh
 export NEXT_TELEMETRY_DISABLED=1
+# The BullMQ runner tests use REDIS_URL, or start their own redis-server (installed here when missing).
+if [ -z "${REDIS_URL:-}" ]; then sh scripts/ensure-redis.sh; fi
 pnpm install --frozen-lockfile
 pnpm build
 pnpm typecheck

@@ -5,6 +5,10 @@ set -eu
 if command -v redis-server >/dev/null 2>&1; then
   exit 0
 fi
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "redis-server is not installed: install Redis (e.g. brew install redis), or set REDIS_URL to a Redis the tests may use" >&2
+  exit 1
+fi
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 $SUDO apt-get update -qq
