@@ -1,9 +1,10 @@
 import type { HookrunEvent, Logger } from "@hookrun/core";
+import { memoryLogger, type LogLine } from "./in-process";
 
 /** Collects hookrun events and log lines, and waits for them. */
 export interface Recorder {
   events: HookrunEvent[];
-  logs: Array<{ level: keyof Logger; fields: Record<string, unknown>; message: string }>;
+  logs: LogLine[];
   onEvent(event: HookrunEvent): void;
   logger: Logger;
   of<T extends HookrunEvent["type"]>(type: T): Array<Extract<HookrunEvent, { type: T }>>;
@@ -13,17 +14,16 @@ export interface Recorder {
 
 export function recorder(): Recorder {
   const events: HookrunEvent[] = [];
-  const logs: Recorder["logs"] = [];
+  const logger = memoryLogger();
   const waiters = new Set<() => void>();
-  const line = (level: keyof Logger) => (fields: Record<string, unknown>, message: string) => void logs.push({ level, fields, message });
   const self: Recorder = {
     events,
-    logs,
+    logs: logger.lines,
     onEvent(event) {
       events.push(event);
       for (const wake of waiters) wake();
     },
-    logger: { debug: line("debug"), info: line("info"), warn: line("warn"), error: line("error") },
+    logger,
     of: (type) => events.filter((event) => event.type === type) as never,
     waitFor(type, count = 1, timeoutMs = 15_000) {
       return new Promise((resolve, reject) => {

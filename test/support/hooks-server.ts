@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { InboundWebhooks } from "@hookrun/core";
 import { handleNodeRequest } from "@hookrun/core/node";
+import { listen } from "./in-process";
 
 /** A real HTTP server on port 0 serving `/inbound-webhooks/<id>` with hookrun. */
 export interface HooksServer {
@@ -16,14 +16,18 @@ export interface PostResult {
   json: Record<string, unknown>;
 }
 
-export async function serveHooks(hooks: InboundWebhooks): Promise<HooksServer> {
-  const server: Server = createServer((req, res) => {
+/** Plain `node:http` routing `/inbound-webhooks/<id>` to `handleNodeRequest`, as the README shows. */
+export function nodeHooksServer(hooks: InboundWebhooks): Server {
+  return createServer((req, res) => {
     const match = /^\/inbound-webhooks\/([^/?]+)/.exec(req.url ?? "");
     if (!match) return void res.writeHead(404).end();
     void handleNodeRequest(hooks, req, res, decodeURIComponent(match[1]!));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+export async function serveHooks(hooks: InboundWebhooks): Promise<HooksServer> {
+  const { port, close } = await listen(nodeHooksServer(hooks));
+  const url = `http://127.0.0.1:${port}`;
   return {
     url,
     async post(webhookId, body, headers = {}) {
@@ -31,10 +35,6 @@ export async function serveHooks(hooks: InboundWebhooks): Promise<HooksServer> {
       const text = await res.text();
       return { status: res.status, headers: res.headers, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close,
   };
 }

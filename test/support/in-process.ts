@@ -17,10 +17,17 @@ import { RunLog, recordingAgent } from "./recorder";
 export const CONTRACT_TOKEN = "contract-token-0123456789abcdef";
 export const CONTRACT_WEBHOOK_ID = "contract";
 
+/** One recorded log call. */
+export interface LogLine {
+  level: keyof Logger;
+  fields: Record<string, unknown>;
+  message: string;
+}
+
 /** A logger that keeps every line, for assertions (and to keep test output quiet). */
-export function memoryLogger(): Logger & { lines: Array<{ level: string; fields: Record<string, unknown>; message: string }> } {
-  const lines: Array<{ level: string; fields: Record<string, unknown>; message: string }> = [];
-  const at = (level: string) => (fields: Record<string, unknown>, message: string) => void lines.push({ level, fields, message });
+export function memoryLogger(): Logger & { lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const at = (level: keyof Logger) => (fields: Record<string, unknown>, message: string) => void lines.push({ level, fields, message });
   return { lines, debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
 }
 

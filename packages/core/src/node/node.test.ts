@@ -1,17 +1,13 @@
-import { createServer, type IncomingMessage } from "node:http";
+import type { IncomingMessage } from "node:http";
 import { describe, expect, it } from "vitest";
-import { handleNodeRequest, toInboundRequest } from "@hookrun/core/node";
+import { toInboundRequest } from "@hookrun/core/node";
 import { describeAdapterContract } from "../../../../test/adapter-contract";
+import { nodeHooksServer } from "../../../../test/support/hooks-server";
 import { contractHooks, inProcessContractServer } from "../../../../test/support/in-process";
 
 describeAdapterContract("node:http + @hookrun/core/node", async () => {
   const { hooks, runs } = contractHooks();
-  const server = createServer((req, res) => {
-    const match = /^\/inbound-webhooks\/([^/?]+)/.exec(req.url ?? "");
-    if (!match) return void res.writeHead(404).end();
-    void handleNodeRequest(hooks, req, res, decodeURIComponent(match[1]!));
-  });
-  return inProcessContractServer(server, hooks, runs);
+  return inProcessContractServer(nodeHooksServer(hooks), hooks, runs);
 });
 
 describe("toInboundRequest (node)", () => {
