@@ -187,7 +187,9 @@ function refusal(pipeline: Pipeline, webhookId: string, error: unknown): Inbound
     return reject(pipeline, loggedId, UNAUTHORIZED, error.reason);
   }
   if (error instanceof HookrunError && error.code !== "internal_error") {
-    pipeline.logger.info({ webhookId: loggedId, code: error.code }, `inbound webhook refused: ${error.message}`);
+    // An outage refuses every request: the runner logs it once per outage, so not once per request here.
+    const level = error.code === "queue_unavailable" ? "debug" : "info";
+    pipeline.logger[level]({ webhookId: loggedId, code: error.code }, `inbound webhook refused: ${error.message}`);
     return reject(pipeline, loggedId, error, error.code);
   }
   // A bug or a misconfiguration: log what happened, tell the client nothing about it but the code.
