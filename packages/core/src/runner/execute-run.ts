@@ -1,5 +1,6 @@
 import { noEvents } from "../events/no-events";
 import { childLogger, describeError } from "../logger";
+import type { AttemptTrace } from "../telemetry/telemetry";
 import type { Agent, AgentContext, Logger } from "../types";
 import type { RunnerHost, RunnerJob } from "./runner";
 
@@ -57,6 +58,7 @@ export class Attempt {
   private reason: unknown;
   private controller: AbortController | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private trace: AttemptTrace | undefined;
   private readonly startedAt = performance.now();
 
   constructor(
@@ -68,6 +70,8 @@ export class Attempt {
   ) {}
 
   start(): void {
+    // perf: undefined unless telemetry records; one branch per attempt otherwise.
+    this.trace = this.host.telemetry?.startAttempt(this.job, this.attempt);
     let resolving: Promise<Agent | undefined>;
     try {
       resolving = this.host.resolveAgent(this.job.webhookId, this.job.agent);
@@ -110,7 +114,8 @@ export class Attempt {
         return;
       }
       this.timer = setTimeout(onTimeout, this.timeoutMs, this);
-      const result = agent(job.envelope, runContext(this, host, job, attempt));
+      const ctx = runContext(this, host, job, attempt);
+      const result = this.trace === undefined ? agent(job.envelope, ctx) : this.trace.call(agent, job.envelope, ctx);
       if (isThenable(result)) {
         result.then(
           () => this.succeed(),
@@ -142,6 +147,7 @@ export class Attempt {
     if (this.settled) return;
     this.settled = true;
     clearTimeout(this.timer);
+    this.trace?.end(undefined);
     const { host, job, attempt } = this;
     const { runId, webhookId } = job;
     try {
@@ -163,6 +169,7 @@ export class Attempt {
     if (this.settled) return;
     this.settled = true;
     clearTimeout(this.timer);
+    this.trace?.end(error);
     const failure = new AttemptFailure(error, performance.now() - this.startedAt);
     queueMicrotask(() => this.done(failure));
   }
@@ -171,6 +178,7 @@ export class Attempt {
     if (this.settled) return;
     this.settled = true;
     clearTimeout(this.timer);
+    this.trace?.end(error);
     this.done(new AttemptFailure(error, performance.now() - this.startedAt));
   }
 }
