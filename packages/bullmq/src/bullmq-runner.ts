@@ -18,6 +18,7 @@ import {
 } from "@hookrun/core";
 import { Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job, type JobsOptions } from "bullmq";
 import { z } from "zod";
+import { redisEffectStore } from "./redis-effect-store";
 
 const DAY_MS = 86_400_000;
 
@@ -126,6 +127,7 @@ export function bullmqRunner(options: BullmqRunnerOptions): Runner {
   let closing = false;
   let pending = 0;
   let counting: Promise<number> | undefined;
+  const effects = redisEffectStore(() => getQueue().getBackend().client, (key) => getQueue().toKey(`effect:${key}`), config.effectTtlMs);
 
   function getQueue(): Queue {
     if (!queue) {
@@ -187,7 +189,7 @@ export function bullmqRunner(options: BullmqRunnerOptions): Runner {
       ...(data.agent === undefined ? {} : { agent: data.agent }),
     };
     const runSignal = signal ? AbortSignal.any([signal, abortRuns.signal]) : abortRuns.signal;
-    await executeRun(host!, { job: runnerJob, attempt: job.attemptsMade + 1, timeoutMs: config.timeoutMs, signal: runSignal });
+    await executeRun(host!, { job: runnerJob, attempt: job.attemptsMade + 1, timeoutMs: config.timeoutMs, signal: runSignal, effects });
   }
 
   function startWorker(runnerHost: RunnerHost): void {

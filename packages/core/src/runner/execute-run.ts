@@ -1,3 +1,4 @@
+import { memoryEffectStore, type EffectStore } from "../effects/effect-store";
 import { noEvents } from "../events/no-events";
 import { childLogger, describeError } from "../logger";
 import type { Agent, AgentContext, Logger } from "../types";
@@ -12,6 +13,8 @@ export interface RunAttempt {
   timeoutMs: number;
   /** Aborts the run from outside (shutdown, a cancelled job). */
   signal?: AbortSignal;
+  /** The runner's effect store (`ctx.effects`); without one, a store in this process's memory. */
+  effects?: EffectStore;
 }
 
 /** Thrown (as the attempt's failure) when an agent outlives its `timeoutMs`. */
@@ -29,14 +32,14 @@ export class RunTimeoutError extends Error {
  * dead-lettering; report it with {@link reportFailure}. An agent that ignores its aborted signal is
  * left behind, never awaited, so a hanging agent cannot hold a slot past its timeout.
  */
-export function executeRun(host: RunnerHost, { job, attempt, timeoutMs, signal }: RunAttempt): Promise<void> {
+export function executeRun(host: RunnerHost, { job, attempt, timeoutMs, signal, effects }: RunAttempt): Promise<void> {
   return new Promise((resolve, reject) => {
     const onAbort = () => run.abort(signal!.reason);
     const run = new Attempt(host, job, attempt, timeoutMs, (failure) => {
       signal?.removeEventListener("abort", onAbort);
       if (failure === undefined) resolve();
       else reject(failure);
-    });
+    }, effects);
     if (signal?.aborted) onAbort();
     else signal?.addEventListener("abort", onAbort, { once: true });
     run.start();
@@ -65,6 +68,8 @@ export class Attempt {
     private readonly attempt: number,
     private readonly timeoutMs: number,
     private readonly done: (failure: AttemptFailure | undefined) => void,
+    /** @internal `ctx.effects`. */
+    readonly effects: EffectStore = processEffects(),
   ) {}
 
   start(): void {
@@ -194,7 +199,18 @@ function runContext(run: Attempt, host: RunnerHost, job: RunnerJob, attempt: num
     get logger() {
       return (logger ??= childLogger(host.logger, { runId, webhookId }));
     },
+    emit(event) {
+      host.emit(event);
+    },
+    effects: run.effects,
   };
+}
+
+let sharedEffects: EffectStore | undefined;
+
+/** For runners that bring no effect store: one per process, made on first use. */
+function processEffects(): EffectStore {
+  return (sharedEffects ??= memoryEffectStore());
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

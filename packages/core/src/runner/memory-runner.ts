@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseOptions } from "../config";
+import { memoryEffectStore } from "../effects/effect-store";
 import { HookrunError } from "../errors";
 import { Attempt, backoffDelay, raceTimeout, reportFailure } from "./execute-run";
 import type { DeadLetter, EnqueueReceipt, Runner, RunnerHost, RunnerJob } from "./runner";
@@ -63,6 +64,8 @@ export function memoryRunner(options: MemoryRunnerOptions = {}): Runner {
   const retrying = new Map<NodeJS.Timeout, Entry>();
   const seen = new Map<string, { runId: string; expiresAt: number }>();
   const deadLetters: DeadLetter[] = [];
+  // Retries of a run happen in this process, so its effects need only this process's memory.
+  const effects = memoryEffectStore({ ttlMs: config.effectTtlMs });
   const idleWaiters: Array<() => void> = [];
   let host: RunnerHost | undefined;
   let closing = false;
@@ -88,7 +91,7 @@ export function memoryRunner(options: MemoryRunnerOptions = {}): Runner {
   function run(entry: Entry): void {
     running.add(entry);
     // perf: a callback-driven attempt; an async function and Promise.race cost more than a short run.
-    const attempt = new Attempt(host!, entry.job, entry.attempt, config.timeoutMs, (failure) => finish(entry, failure));
+    const attempt = new Attempt(host!, entry.job, entry.attempt, config.timeoutMs, (failure) => finish(entry, failure), effects);
     entry.run = attempt;
     if (closeReason) attempt.abort(closeReason);
     attempt.start();
