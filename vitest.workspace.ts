@@ -34,7 +34,7 @@ export default [
     resolve: { alias },
     test: {
       name: "bullmq",
-      include: ["packages/bullmq/src/**/*.test.ts", "packages/bullmq/test/**/*.test.ts"],
+      include: ["packages/bullmq/src/**/*.test.ts", "packages/bullmq/test/**/*.test.ts", "packages/ai/test/**/*.test.ts"],
       globalSetup: ["test/support/redis-global-setup.ts"],
       testTimeout: 60_000,
       hookTimeout: 300_000,
