@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 export NEXT_TELEMETRY_DISABLED=1
 # The BullMQ runner tests use REDIS_URL, or start their own redis-server (installed here when missing).
 if [ -z "${REDIS_URL:-}" ]; then sh scripts/ensure-redis.sh; fi
+# The dashboard's browser tests drive a real headless Chromium (installed here when missing).
+sh scripts/ensure-chromium.sh
 pnpm install --frozen-lockfile
 pnpm build
 pnpm typecheck

@@ -4,6 +4,7 @@ import { Redis } from "ioredis";
 import { bearer, createInboundWebhooks, HookrunConfigError, type Envelope } from "@hookrun/core";
 import { bullmqRunner } from "@hookrun/bullmq";
 import { recorder } from "../../../test/support/events";
+import { senderDeliveryIds } from "../../../test/support/delivery-contract";
 import { runnerContract } from "../../../test/support/runner-contract";
 import { serveHooks } from "../../../test/support/hooks-server";
 
@@ -22,6 +23,7 @@ afterAll(async () => {
 });
 
 runnerContract("bullmqRunner", (options) => bullmqRunner({ ...fresh(), ...options }));
+senderDeliveryIds("bullmqRunner", (options) => bullmqRunner({ ...fresh(), ...options }));
 
 describe("bullmqRunner", () => {
   it("splits one configuration into an ingress process and a worker process", async () => {
@@ -74,19 +76,29 @@ describe("bullmqRunner", () => {
     await hooks.close();
   });
 
-  it("answers 500, never 202, when Redis does not take the job", async () => {
+  it("answers 503 queue_unavailable with Retry-After, never 202, when Redis cannot be reached, and logs it once", async () => {
     const rec = recorder();
     const hooks = createInboundWebhooks({
       webhooks: [{ id: "alerts", auth: bearer("t"), agent: () => {} }],
       role: "ingress",
       // Port 1: nothing listens, so the job can never be acknowledged.
-      runner: bullmqRunner({ connection: { host: "127.0.0.1", port: 1, retryStrategy: () => 50 }, enqueueTimeoutMs: 300 }),
+      runner: bullmqRunner({ connection: { host: "127.0.0.1", port: 1 } }),
       logger: rec.logger,
+      onEvent: rec.onEvent,
     });
-    const res = await hooks.handleInboundWebhook({ method: "POST", webhookId: "alerts", headers: AUTH, body: "{}" });
-    expect(res.status).toBe(500);
-    expect(JSON.parse(res.body).code).toBe("internal_error");
-    expect(rec.logs.some((log) => log.level === "error" && /Redis did not answer within 300 ms/.test(JSON.stringify(log.fields)))).toBe(true);
+    const answers = [];
+    for (let i = 0; i < 5; i++) answers.push(await hooks.handleInboundWebhook({ method: "POST", webhookId: "alerts", headers: AUTH, body: "{}" }));
+    for (const res of answers) {
+      expect(res.status).toBe(503);
+      expect(res.headers["retry-after"]).toBe("5");
+      expect(JSON.parse(res.body)).toMatchObject({ status: 503, code: "queue_unavailable", title: "Queue Unavailable" });
+      expect(JSON.parse(res.body).detail).toMatch(/retry/);
+    }
+    expect(rec.of("request.rejected")).toHaveLength(5);
+    const outageLines = rec.logs.filter((log) => /queue backend unreachable/.test(log.message));
+    expect(outageLines).toHaveLength(1);
+    expect(outageLines[0]!.level).toBe("error");
+    expect(rec.logs.filter((log) => log.level === "error" || log.level === "warn" || log.level === "info")).toHaveLength(1);
     await hooks.close({ timeoutMs: 100 });
   });
 
@@ -116,5 +128,9 @@ describe("bullmqRunner", () => {
     expect(() => bullmqRunner({} as never)).toThrow(HookrunConfigError);
     expect(() => bullmqRunner({ connection, queueName: "a:b" })).toThrow(/bullmqRunner\.queueName/);
     expect(() => bullmqRunner({ connection, attempts: 0 })).toThrow(/bullmqRunner\.attempts/);
+    // A Redis Cluster hash tag must be whole: one `{...}` at most, never a stray brace.
+    expect(() => bullmqRunner({ connection, prefix: "app{x" })).toThrow(/bullmqRunner\.prefix.*hash tag/);
+    expect(() => bullmqRunner({ connection, prefix: "{a}{b}" })).toThrow(/bullmqRunner\.prefix/);
+    expect(() => bullmqRunner({ connection, prefix: "{app}" })).not.toThrow();
   });
 });

@@ -16,8 +16,9 @@ import {
   type RunnerJob,
   type RunnerOptions,
 } from "@hookrun/core";
-import { Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job, type JobsOptions } from "bullmq";
+import { isRedisCluster, Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job, type JobsOptions } from "bullmq";
 import { z } from "zod";
+import { createBackendHealth, ingressClient, isConnectionError, watchConnection, workerConnection, type BackendState, type RedisClient } from "./backend-health";
 import { redisEffectStore } from "./redis-effect-store";
 
 const DAY_MS = 86_400_000;
@@ -30,9 +31,15 @@ const keepSchema = z.object({
 const optionsSchema = runnerOptionsSchema.extend({
   connection: z.custom<ConnectionOptions>((value) => typeof value === "object" && value !== null, "expected ioredis options or an ioredis instance"),
   queueName: z.string().regex(/^[A-Za-z0-9._~-]{1,128}$/, "expected 1-128 characters from A-Z a-z 0-9 . _ ~ -").default("hookrun"),
-  prefix: z.string().min(1).max(64).regex(/^[^:]+$/, "expected no ':'").default("hookrun"),
+  prefix: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[^:]+$/, "expected no ':'")
+    .regex(/^(?:[^{}]*|[^{}]*\{[^{}]+\}[^{}]*)$/, "expected no braces, or one Redis Cluster hash tag such as `{hookrun}`")
+    .default("hookrun"),
   maxQueued: z.number().int().min(0).max(100_000_000).default(10_000),
-  enqueueTimeoutMs: z.number().int().min(1).max(600_000).default(10_000),
+  enqueueTimeoutMs: z.number().int().min(1).max(600_000).default(2_000),
   lockDurationMs: z.number().int().min(500).max(DAY_MS).default(30_000),
   stalledIntervalMs: z.number().int().min(100).max(DAY_MS).default(30_000),
   maxStalledCount: z.number().int().min(0).max(1_000).default(2),
@@ -43,20 +50,32 @@ const optionsSchema = runnerOptionsSchema.extend({
 /** Options of {@link bullmqRunner}. */
 export interface BullmqRunnerOptions extends RunnerOptions {
   /**
-   * Where Redis is: ioredis options (`{ host, port, password, tls }`, `{ url }`) or an ioredis
-   * instance (workers need `maxRetriesPerRequest: null` on it). Required.
+   * Where Redis is: ioredis options (`{ host, port, password, tls }`, `{ url: "rediss://..." }`) or
+   * an ioredis instance: a `Redis` (workers need `maxRetriesPerRequest: null` on it) or a `Cluster`.
+   * From options, the ingress opens its own client that fails fast while Redis is unreachable
+   * (`maxRetriesPerRequest: 0`, no offline queue); workers get `maxRetriesPerRequest: null`.
+   * Required.
    */
   connection: ConnectionOptions;
   /** BullMQ queue name; ingress and worker processes must agree on it. Default `"hookrun"`. */
   queueName?: string;
-  /** Redis key prefix of the queue. Default `"hookrun"`. */
+  /**
+   * Redis key prefix of the queue. Default `"hookrun"`. With a Redis Cluster connection, a prefix
+   * without a hash tag is used as one (`"hookrun"` → `"{hookrun}"`), so that all of a queue's keys
+   * live in one slot as BullMQ's scripts need; a prefix with braces must hold exactly one tag.
+   */
   prefix?: string;
   /**
    * Jobs waiting or delayed (retries) in Redis before new requests get `429 queue_full`. Checked
    * before each enqueue, so concurrent ingress requests may pass it by their number. Default `10_000`.
    */
   maxQueued?: number;
-  /** Longest wait for Redis to take a job; then the request gets `500 internal_error`. Default `10_000`. */
+  /**
+   * Longest wait for Redis to take a job; then the request gets `503 queue_unavailable` with
+   * `Retry-After`. While Redis is known to be down (its connection dropped), requests get that
+   * answer at once, and after a timeout (a hung Redis) the wait is cut to 500 ms until Redis
+   * answers again. Default `2_000`.
+   */
   enqueueTimeoutMs?: number;
   /** BullMQ lock of a running job; a killed worker's jobs run again elsewhere after it expires. Default `30_000`. */
   lockDurationMs?: number;
@@ -68,6 +87,15 @@ export interface BullmqRunnerOptions extends RunnerOptions {
   keepDeadLetters?: { ageMs: number; count: number };
   /** Completed jobs kept (for inspection). Default `{ ageMs: 1 day, count: 1_000 }`. */
   keepCompleted?: { ageMs: number; count: number };
+}
+
+/** A {@link Runner} that also reports whether Redis is reachable. */
+export interface BullmqRunner extends Runner {
+  /**
+   * The Redis connection state as this process sees it (`{ ok, state, since, detail? }`), from the
+   * connections' own events: `ok: false` during an outage, when requests get `503 queue_unavailable`.
+   */
+  health(): BackendState;
 }
 
 /** The Redis form of a {@link RunnerJob}: data only, versioned. */
@@ -83,6 +111,13 @@ interface JobData {
 }
 
 const SHUTTING_DOWN = new HookrunError("shutting_down", "The server is shutting down; retry later.", { headers: { "retry-after": "5" } });
+const QUEUE_UNAVAILABLE = new HookrunError(
+  "queue_unavailable",
+  "The webhook queue is temporarily unavailable, so this delivery was not accepted; retry it later (same body, same delivery id).",
+  { headers: { "retry-after": "5" } },
+);
+// While Redis has not answered since a failure: a short wait, so a hung Redis does not hold every request.
+const UNHEALTHY_TIMEOUT_MS = 500;
 const QUEUE_FULL = new HookrunError("queue_full", "Too many webhook runs are waiting; retry later.", { headers: { "retry-after": "5" } });
 const TOO_DEEP = new HookrunError(
   "invalid_payload",
@@ -111,9 +146,10 @@ const TOO_DEEP = new HookrunError(
  * });
  * ```
  */
-export function bullmqRunner(options: BullmqRunnerOptions): Runner {
+export function bullmqRunner(options: BullmqRunnerOptions): BullmqRunner {
   const config = parseOptions(optionsSchema, options, "bullmqRunner");
-  const queueOptions = { connection: config.connection, prefix: config.prefix };
+  const prefix = isRedisCluster(config.connection) ? clusterPrefix(config.prefix) : config.prefix;
+  const health = createBackendHealth(() => host!.logger);
   const jobOptions: JobsOptions = {
     attempts: config.attempts,
     backoff: { type: "exponential", delay: config.backoff.delayMs, jitter: config.backoff.jitter },
@@ -123,6 +159,8 @@ export function bullmqRunner(options: BullmqRunnerOptions): Runner {
   const abortRuns = new AbortController();
   let host: RunnerHost | undefined;
   let queue: Queue | undefined;
+  let ingress: { client: RedisClient; owned: boolean } | undefined;
+  const unwatch: Array<() => void> = [];
   let worker: Worker | undefined;
   let closing = false;
   let pending = 0;
@@ -131,10 +169,44 @@ export function bullmqRunner(options: BullmqRunnerOptions): Runner {
 
   function getQueue(): Queue {
     if (!queue) {
-      queue = new Queue(config.queueName, queueOptions);
-      queue.on("error", (error) => host?.logger.error({ err: describeError(error) }, "bullmq queue error"));
+      ingress = ingressClient(config.connection);
+      unwatch.push(watchConnection(ingress.client, "queue", health));
+      queue = new Queue(config.queueName, { connection: ingress.client as ConnectionOptions, prefix });
+      queue.on("error", (error) => {
+        // Connection errors repeat with every reconnect attempt: `health` logs the outage once.
+        if (!isConnectionError(error)) host?.logger.error({ err: describeError(error) }, "bullmq queue error");
+      });
     }
     return queue;
+  }
+
+  /** Resolves when a job can be sent to Redis now; a `503 queue_unavailable` when it cannot. */
+  async function queueReady(timeoutMs: number): Promise<void> {
+    getQueue();
+    const client = ingress!.client;
+    if (client.status === "ready") return;
+    // Known down: answer at once. Not connected yet (just started): wait a little for the first connection.
+    if (health.isDown) throw QUEUE_UNAVAILABLE;
+    await redisCall(new Promise<void>((resolve) => client.once("ready", () => resolve())), timeoutMs);
+  }
+
+  /** A Redis call bounded by `timeoutMs`; a timeout or a connection failure becomes `503 queue_unavailable`. */
+  async function redisCall<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
+    try {
+      const result = await withTimeout(promise, timeoutMs);
+      health.answered();
+      return result;
+    } catch (error) {
+      if (error instanceof RedisTimeout) {
+        health.slow(error);
+        throw QUEUE_UNAVAILABLE;
+      }
+      if (isConnectionError(error)) {
+        health.down("queue", error);
+        throw QUEUE_UNAVAILABLE;
+      }
+      throw error;
+    }
   }
 
   /** One count query shared by every request that arrives while it is in flight. */
@@ -189,24 +261,30 @@ export function bullmqRunner(options: BullmqRunnerOptions): Runner {
       ...(data.agent === undefined ? {} : { agent: data.agent }),
     };
     const runSignal = signal ? AbortSignal.any([signal, abortRuns.signal]) : abortRuns.signal;
-    await executeRun(host!, { job: runnerJob, attempt: job.attemptsMade + 1, timeoutMs: config.timeoutMs, signal: runSignal, effects });
+    // attemptsStarted counts every start, including one cut short by a killed worker (which attemptsMade misses).
+    const attempt = Math.max(job.attemptsStarted ?? 0, job.attemptsMade + 1);
+    await executeRun(host!, { job: runnerJob, attempt, timeoutMs: config.timeoutMs, signal: runSignal, effects });
   }
 
   function startWorker(runnerHost: RunnerHost): void {
     worker = new Worker<JobData>(config.queueName, processJob, {
-      ...queueOptions,
+      connection: workerConnection(config.connection),
+      prefix,
       concurrency: config.concurrency,
       lockDuration: config.lockDurationMs,
       stalledInterval: config.stalledIntervalMs,
       maxStalledCount: config.maxStalledCount,
     });
-    worker.on("error", (error) => runnerHost.logger.error({ err: describeError(error) }, "bullmq worker error"));
+    unwatch.push(watchConnection(worker.getBackend(), "worker", health));
+    worker.on("error", (error) => {
+      if (!isConnectionError(error)) runnerHost.logger.error({ err: describeError(error) }, "bullmq worker error");
+    });
     worker.on("failed", (job, error) => {
       if (!job?.data || job.data.v !== 1) return;
       // moveToFailed has run: attemptsMade counts this attempt, finishedOn is set when it was the last.
       const retryDelayMs = job.finishedOn === undefined ? (job.delay ?? 0) : undefined;
       const failure = error instanceof AttemptFailure ? error : new AttemptFailure(error, 0);
-      reportFailure(runnerHost, job.data, Math.max(job.attemptsMade, 1), failure, retryDelayMs);
+      reportFailure(runnerHost, job.data, Math.max(job.attemptsStarted ?? 0, job.attemptsMade, 1), failure, retryDelayMs);
     });
   }
 
@@ -215,16 +293,20 @@ export function bullmqRunner(options: BullmqRunnerOptions): Runner {
     roles: ["ingress", "worker", "both"],
     start(runnerHost) {
       host = runnerHost;
+      // The ingress connects at start, so the first request does not pay for it and an outage is seen early.
+      if (runnerHost.role !== "worker") getQueue();
       if (runnerHost.role !== "ingress") startWorker(runnerHost);
     },
     async enqueue(job) {
       if (!host) throw new Error("bullmqRunner: enqueue() before start()");
       if (closing) throw SHUTTING_DOWN;
+      const timeoutMs = health.knownHealthy ? config.enqueueTimeoutMs : Math.min(config.enqueueTimeoutMs, UNHEALTHY_TIMEOUT_MS);
+      await queueReady(timeoutMs);
       pending += 1;
       try {
         // `pending` counts this job and the others this process is adding right now.
-        if ((await withTimeout(waitingCount(), config.enqueueTimeoutMs)) + pending > config.maxQueued) throw QUEUE_FULL;
-        return await withTimeout(add(job), config.enqueueTimeoutMs);
+        if ((await redisCall(waitingCount(), timeoutMs)) + pending > config.maxQueued) throw QUEUE_FULL;
+        return await redisCall(add(job), timeoutMs);
       } finally {
         pending -= 1;
       }
@@ -247,9 +329,17 @@ export function bullmqRunner(options: BullmqRunnerOptions): Runner {
           await closed;
         } else await worker.close();
       }
+      for (const stop of unwatch.splice(0)) stop();
       await queue?.close();
+      if (ingress?.owned) await ingress.client.quit().catch(() => ingress!.client.disconnect());
     },
+    health: () => health.state(),
   };
+}
+
+/** A Redis Cluster needs all of a queue's keys in one slot: the prefix as a hash tag, unless it has one. */
+function clusterPrefix(prefix: string): string {
+  return prefix.includes("{") ? prefix : `{${prefix}}`;
 }
 
 function toDeadLetter(job: Job<JobData>): DeadLetter {
@@ -276,10 +366,12 @@ export function deduplicationId(webhookId: string, deliveryId: string, agent?: s
   return `${webhookId}.${hash.digest("base64url")}`;
 }
 
+class RedisTimeout extends Error {}
+
 async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new RedisTimeout(`Redis did not answer within ${ms} ms`)), ms);
   });
   try {
     return await Promise.race([promise, timeout]);

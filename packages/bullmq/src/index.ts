@@ -1,2 +1,3 @@
 export { bullmqRunner, deduplicationId } from "./bullmq-runner";
-export type { BullmqRunnerOptions } from "./bullmq-runner";
+export type { BullmqRunner, BullmqRunnerOptions } from "./bullmq-runner";
+export type { BackendState } from "./backend-health";

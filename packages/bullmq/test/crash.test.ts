@@ -96,7 +96,7 @@ async function sendAll(port: number, deliveryPrefix: string): Promise<Array<{ st
 
 async function records(name: "starts" | "successes", run: string) {
   const lines = await redis.lrange(`${prefix}:record:${name}`, 0, -1);
-  return lines.map((line) => line.split(" ") as [string, string, string]).filter(([, deliveryId]) => deliveryId!.startsWith(run));
+  return lines.map((line) => line.split(" ") as [string, string, string, string?]).filter(([, deliveryId]) => deliveryId!.startsWith(run));
 }
 
 async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
@@ -141,6 +141,14 @@ describe("crash safety", () => {
     expect(cut.length).toBeGreaterThan(0);
     expect(cut.length).toBeLessThanOrEqual(WORKER_CONCURRENCY);
     for (const id of cut) expect(starts.some(([tag, deliveryId]) => tag === "second" && deliveryId === id)).toBe(true);
+    // ctx.attempt tells a run that it runs again: 2 on the new worker for every run the killed one had started.
+    // (A job the killed worker had taken but not yet begun to run counts as started too: 1 or 2 for those.)
+    for (const [tag, id, , attempt] of starts) {
+      if (tag === "first") expect(attempt).toBe("1");
+      else if (startedOnFirst.has(id)) expect(attempt).toBe("2");
+      else expect(["1", "2"]).toContain(attempt);
+    }
+    expect(starts.filter(([tag, id, , attempt]) => tag === "second" && cut.includes(id) && attempt === "2")).toHaveLength(cut.length);
     // Exactly one success per delivery id, except (at-least-once) a run whose success was recorded in
     // the instant between the agent returning and Redis marking it done when the kill landed.
     const successCount = new Map<string, number>();

@@ -9,6 +9,7 @@ export type HookrunErrorCode =
   | "invalid_payload"
   | "queue_full"
   | "shutting_down"
+  | "queue_unavailable"
   | "internal_error";
 
 const STATUS: Record<HookrunErrorCode, number> = {
@@ -21,6 +22,7 @@ const STATUS: Record<HookrunErrorCode, number> = {
   invalid_payload: 422,
   queue_full: 429,
   shutting_down: 503,
+  queue_unavailable: 503,
   internal_error: 500,
 };
 
@@ -34,6 +36,7 @@ const TITLE: Record<HookrunErrorCode, string> = {
   invalid_payload: "Invalid Payload",
   queue_full: "Queue Full",
   shutting_down: "Shutting Down",
+  queue_unavailable: "Queue Unavailable",
   internal_error: "Internal Server Error",
 };
 

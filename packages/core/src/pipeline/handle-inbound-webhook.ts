@@ -7,7 +7,6 @@ import { checkDeclaredLength, readLimitedBody } from "../body/read-body";
 import { createEnvelope } from "../envelope/create-envelope";
 import { HookrunError } from "../errors";
 import { noEvents } from "../events/no-events";
-import { deliveryIdOf, saneDeliveryId } from "../http/delivery-id";
 import { acceptedResponse, ignoredResponse, problemResponse, type AcceptedRun } from "../http/responses";
 import { describeError } from "../logger";
 import type { Runner, RunnerJob } from "../runner/runner";
@@ -77,7 +76,7 @@ export async function handleInboundWebhook(pipeline: Pipeline, request: InboundR
     if (!authenticated) await authenticateBody(pipeline, webhook, headers, rawBody);
     const body = decodeBody(rawBody, codings, webhook.maxBodyBytes);
     const payload = parseJsonBody(body, pipeline.maxDepth);
-    const deliveryId = webhook.deliveryId ? saneDeliveryId(webhook.deliveryId({ headers, payload })) : deliveryIdOf(headers);
+    const deliveryId = webhook.deliveryId(headers, payload);
     if (webhook.filter && !(await passesFilter(webhook.filter, webhook, payload, deliveryId, headers))) {
       pipeline.emit({ type: "request.ignored", webhookId: webhook.id, deliveryId });
       return ignoredResponse();
@@ -187,7 +186,9 @@ function refusal(pipeline: Pipeline, webhookId: string, error: unknown): Inbound
     return reject(pipeline, loggedId, UNAUTHORIZED, error.reason);
   }
   if (error instanceof HookrunError && error.code !== "internal_error") {
-    pipeline.logger.info({ webhookId: loggedId, code: error.code }, `inbound webhook refused: ${error.message}`);
+    // An outage refuses every request: the runner logs it once per outage, so not once per request here.
+    const level = error.code === "queue_unavailable" ? "debug" : "info";
+    pipeline.logger[level]({ webhookId: loggedId, code: error.code }, `inbound webhook refused: ${error.message}`);
     return reject(pipeline, loggedId, error, error.code);
   }
   // A bug or a misconfiguration: log what happened, tell the client nothing about it but the code.

@@ -1,7 +1,8 @@
 import { memoryEffectStore, type EffectStore } from "../effects/effect-store";
 import { noEvents } from "../events/no-events";
-import { childLogger, describeError } from "../logger";
-import type { Agent, AgentContext, Logger } from "../types";
+import { childLogger, describeError, noLog } from "../logger";
+import type { DeadlineEntry, Deadlines } from "./deadlines";
+import type { Agent, AgentContext, AgentEvent, Logger } from "../types";
 import type { RunnerHost, RunnerJob } from "./runner";
 
 /** One attempt of a job, as a runner hands it to {@link executeRun}. */
@@ -39,7 +40,7 @@ export function executeRun(host: RunnerHost, { job, attempt, timeoutMs, signal, 
       signal?.removeEventListener("abort", onAbort);
       if (failure === undefined) resolve();
       else reject(failure);
-    }, effects);
+    }, undefined, effects);
     if (signal?.aborted) onAbort();
     else signal?.addEventListener("abort", onAbort, { once: true });
     run.start();
@@ -48,42 +49,54 @@ export function executeRun(host: RunnerHost, { job, attempt, timeoutMs, signal, 
 
 /**
  * One attempt, driven by callbacks: what {@link executeRun} does, for runners on the hot path.
- * `done` is called once, with `undefined` on success or an {@link AttemptFailure}.
- * perf: no async functions, no `Promise.race` and no per-run abort listener (the owner calls
- * `abort`); the run's AbortSignal and child logger are made only if the agent reads them.
+ * `done` is called once, with `undefined` on success or an {@link AttemptFailure}, and the attempt.
+ * perf: no async functions, no `Promise.race`, no per-run abort listener (the owner calls `abort`)
+ * and, given shared {@link Deadlines}, no timer of its own; the agent is called in the same turn
+ * when the host resolves it synchronously; the run's AbortSignal, child logger and `receivedAt`
+ * Date are made only if the agent reads them.
  * @internal
  */
-export class Attempt {
+export class Attempt implements DeadlineEntry {
   private settled = false;
   private started = false;
   private aborted = false;
   private reason: unknown;
   private controller: AbortController | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private readonly startedAt = performance.now();
+  private startedAt = 0;
+  /** @internal {@link Deadlines} bookkeeping. */
+  deadlinePrev: DeadlineEntry | undefined = undefined;
+  deadlineNext: DeadlineEntry | undefined = undefined;
+  deadlineAt = 0;
 
   constructor(
     private readonly host: RunnerHost,
-    private readonly job: RunnerJob,
-    private readonly attempt: number,
+    readonly job: RunnerJob,
+    readonly attempt: number,
     private readonly timeoutMs: number,
-    private readonly done: (failure: AttemptFailure | undefined) => void,
+    private readonly done: (failure: AttemptFailure | undefined, attempt: Attempt) => void,
+    private readonly deadlines?: Deadlines,
     /** @internal `ctx.effects`. */
     readonly effects: EffectStore = processEffects(),
   ) {}
 
   start(): void {
-    let resolving: Promise<Agent | undefined>;
+    this.startedAt = performance.now();
+    let resolving: Agent | undefined | Promise<Agent | undefined>;
     try {
       resolving = this.host.resolveAgent(this.job.webhookId, this.job.agent);
     } catch (error) {
-      // An async function never throws synchronously; queue the failure the same way it would.
-      resolving = Promise.reject(error);
+      this.fail(error);
+      return;
     }
-    Promise.resolve(resolving).then(
-      (agent) => this.run(agent),
-      (error) => this.fail(error),
-    );
+    if (isThenable(resolving)) {
+      resolving.then(
+        (agent) => this.run(agent),
+        (error: unknown) => this.fail(error),
+      );
+    } else {
+      this.run(resolving);
+    }
   }
 
   /** Aborts the run's signal and fails the attempt (once the agent was started) with `reason`. */
@@ -101,21 +114,22 @@ export class Attempt {
     try {
       if (!agent) throw new Error(`no agent ${job.agent === undefined ? "" : `"${job.agent}" `}is configured for webhook "${webhookId}"`);
       if (host.emit !== noEvents) host.emit({ type: "run.started", webhookId, runId, attempt });
-      host.logger.debug({ runId, webhookId, attempt }, "run started");
+      if (host.logger.debug !== noLog) host.logger.debug({ runId, webhookId, attempt }, "run started");
       this.started = true;
       if (this.aborted) {
         // Aborted while the agent was being resolved: it still starts, with an aborted signal, and
         // the attempt fails with the abort's reason whatever the agent does.
         try {
-          void Promise.resolve(agent(job.envelope, runContext(this, host, job, attempt))).catch(ignore);
+          void Promise.resolve(agent(job.envelope, new RunContext(this, host))).catch(ignore);
         } catch {
           // The abort's reason is the failure.
         }
         this.failSoon(this.reason instanceof Error ? this.reason : new Error("the run was aborted"));
         return;
       }
-      this.timer = setTimeout(onTimeout, this.timeoutMs, this);
-      const result = agent(job.envelope, runContext(this, host, job, attempt));
+      if (this.deadlines) this.deadlines.add(this);
+      else this.timer = setTimeout(onTimeout, this.timeoutMs, this);
+      const result = agent(job.envelope, new RunContext(this, host));
       if (isThenable(result)) {
         result.then(
           () => this.succeed(),
@@ -129,8 +143,8 @@ export class Attempt {
     }
   }
 
-  /** @internal The attempt outlived its `timeoutMs`. */
-  timedOut(): void {
+  /** @internal The attempt outlived its `timeoutMs` (its {@link Deadlines} entry expired). */
+  expired(): void {
     this.abort(new RunTimeoutError(this.timeoutMs));
   }
 
@@ -143,21 +157,28 @@ export class Attempt {
     return this.controller.signal;
   }
 
+  private stopClock(): void {
+    if (this.deadlines) this.deadlines.remove(this);
+    else clearTimeout(this.timer);
+  }
+
   private succeed(): void {
     if (this.settled) return;
     this.settled = true;
-    clearTimeout(this.timer);
+    this.stopClock();
     const { host, job, attempt } = this;
-    const { runId, webhookId } = job;
     try {
-      const durationMs = performance.now() - this.startedAt;
-      if (host.emit !== noEvents) host.emit({ type: "run.succeeded", webhookId, runId, attempt, durationMs });
-      host.logger.info({ runId, webhookId, attempt, durationMs }, "run succeeded");
+      if (host.emit !== noEvents || host.logger.info !== noLog) {
+        const { runId, webhookId } = job;
+        const durationMs = performance.now() - this.startedAt;
+        if (host.emit !== noEvents) host.emit({ type: "run.succeeded", webhookId, runId, attempt, durationMs });
+        host.logger.info({ runId, webhookId, attempt, durationMs }, "run succeeded");
+      }
     } catch (error) {
-      this.done(new AttemptFailure(error, performance.now() - this.startedAt));
+      this.done(new AttemptFailure(error, performance.now() - this.startedAt), this);
       return;
     }
-    this.done(undefined);
+    this.done(undefined, this);
   }
 
   /**
@@ -167,43 +188,63 @@ export class Attempt {
   private failSoon(error: Error): void {
     if (this.settled) return;
     this.settled = true;
-    clearTimeout(this.timer);
+    this.stopClock();
     const failure = new AttemptFailure(error, performance.now() - this.startedAt);
-    queueMicrotask(() => this.done(failure));
+    queueMicrotask(() => this.done(failure, this));
   }
 
   private fail(error: unknown): void {
     if (this.settled) return;
     this.settled = true;
-    clearTimeout(this.timer);
-    this.done(new AttemptFailure(error, performance.now() - this.startedAt));
+    this.stopClock();
+    this.done(new AttemptFailure(error, performance.now() - this.startedAt), this);
   }
 }
 
 function onTimeout(run: Attempt): void {
-  run.timedOut();
+  run.expired();
 }
 
-function runContext(run: Attempt, host: RunnerHost, job: RunnerJob, attempt: number): AgentContext {
-  const { runId, webhookId } = job;
-  let logger: Logger | undefined;
-  return {
-    runId,
-    attempt,
-    receivedAt: new Date(job.receivedAt),
-    deliveryId: job.deliveryId,
-    get signal() {
-      return run.signal();
-    },
-    // perf: the child logger (four closures) only for agents that log.
-    get logger() {
-      return (logger ??= childLogger(host.logger, { runId, webhookId }));
-    },
-    emit(event) {
-      host.emit(event);
-    },
-    effects: run.effects,
-  };
+/**
+ * The agent's `ctx`. perf: one object per run; `signal`, `logger` and `receivedAt` are getters on
+ * the prototype (no closures per run) and make their values on first read.
+ */
+class RunContext implements AgentContext {
+  readonly runId: string;
+  readonly attempt: number;
+  readonly deliveryId: string | undefined;
+  readonly #run: Attempt;
+  readonly #host: RunnerHost;
+  #receivedAt: Date | undefined;
+  #logger: Logger | undefined;
+
+  constructor(run: Attempt, host: RunnerHost) {
+    this.runId = run.job.runId;
+    this.attempt = run.attempt;
+    this.deliveryId = run.job.deliveryId;
+    this.#run = run;
+    this.#host = host;
+  }
+
+  get receivedAt(): Date {
+    return (this.#receivedAt ??= new Date(this.#run.job.receivedAt));
+  }
+
+  get signal(): AbortSignal {
+    return this.#run.signal();
+  }
+
+  get logger(): Logger {
+    return (this.#logger ??= childLogger(this.#host.logger, { runId: this.runId, webhookId: this.#run.job.webhookId }));
+  }
+
+  get effects(): EffectStore {
+    return this.#run.effects;
+  }
+
+  emit(event: AgentEvent): void {
+    this.#host.emit(event);
+  }
 }
 
 let sharedEffects: EffectStore | undefined;
@@ -213,8 +254,8 @@ function processEffects(): EffectStore {
   return (sharedEffects ??= memoryEffectStore());
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof value === "object" && value !== null && typeof (value as PromiseLike<unknown>).then === "function";
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof value === "object" && value !== null && typeof (value as PromiseLike<T>).then === "function";
 }
 
 function ignore(): void {}

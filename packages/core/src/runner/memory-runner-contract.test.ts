@@ -2,9 +2,11 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { bearer, createInboundWebhooks, HookrunConfigError, memoryRunner } from "@hookrun/core";
 import { recorder } from "../../../../test/support/events";
+import { senderDeliveryIds } from "../../../../test/support/delivery-contract";
 import { runnerContract } from "../../../../test/support/runner-contract";
 
 runnerContract("memoryRunner", (options) => memoryRunner(options));
+senderDeliveryIds("memoryRunner", (options) => memoryRunner(options));
 
 const webhooks = [{ id: "alerts", auth: bearer("t"), agent: () => {} }];
 const request = (headers: Record<string, string> = {}) => ({
@@ -85,6 +87,49 @@ describe("memoryRunner", () => {
     // Both runs got the single slot in turn, each failing on its timeout.
     await rec.waitFor("run.failed", 2);
     expect(started).toEqual([1, 1]);
+    await hooks.close();
+  });
+});
+
+describe("memoryRunner under bursts (defaults)", () => {
+  it("absorbs 20,000 no-op runs arriving 200 per event-loop turn with zero refusals, each agent after its own 202", async () => {
+    // Each agent checks that its request had already been answered when it started.
+    const answered = new Set<string>();
+    const startedEarly: string[] = [];
+    let ran = 0;
+    const hooks = createInboundWebhooks({
+      webhooks: [{ id: "alerts", auth: bearer("t"), agent: (_e, ctx) => void (ran++, answered.has(ctx.runId) || startedEarly.push(ctx.runId)) }],
+    });
+    const statuses = new Map<number, number>();
+    for (let turn = 0; turn < 100; turn++) {
+      await Promise.all(
+        Array.from({ length: 200 }, async () => {
+          const response = await hooks.handleInboundWebhook(request());
+          statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+          if (response.status === 202) answered.add(JSON.parse(response.body).runId);
+        }),
+      );
+      await new Promise(setImmediate);
+    }
+    await hooks.close();
+    expect(Object.fromEntries(statuses)).toEqual({ 202: 20_000 });
+    expect(ran).toBe(20_000);
+    expect(startedEarly).toEqual([]);
+  });
+
+  it("times out each of many concurrent hanging runs on its own deadline", async () => {
+    const rec = recorder();
+    const hooks = createInboundWebhooks({
+      webhooks: [{ id: "alerts", auth: bearer("t"), agent: () => new Promise(() => {}) }],
+      runner: memoryRunner({ concurrency: 3, attempts: 1, timeoutMs: 40 }),
+      logger: rec.logger,
+      onEvent: rec.onEvent,
+    });
+    for (let i = 0; i < 7; i++) await hooks.handleInboundWebhook(request());
+    // 7 runs through 3 slots: three waves of timeouts, every run failed by its own timeout.
+    const failed = await rec.waitFor("run.failed", 7);
+    expect(failed.map((event) => event.error)).toEqual(Array.from({ length: 7 }, () => "the agent did not finish within 40 ms"));
+    expect(failed.every((event) => event.durationMs >= 39)).toBe(true);
     await hooks.close();
   });
 });

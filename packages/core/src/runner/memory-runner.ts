@@ -2,6 +2,7 @@ import { z } from "zod";
 import { parseOptions } from "../config";
 import { memoryEffectStore } from "../effects/effect-store";
 import { HookrunError } from "../errors";
+import { Deadlines } from "./deadlines";
 import { Attempt, backoffDelay, raceTimeout, reportFailure } from "./execute-run";
 import type { DeadLetter, EnqueueReceipt, Runner, RunnerHost, RunnerJob } from "./runner";
 import { runnerOptionsSchema, type RunnerOptions } from "./runner-options";
@@ -23,13 +24,6 @@ export interface MemoryRunnerOptions extends RunnerOptions {
   maxDeliveryIds?: number;
   /** Dead letters kept (the oldest is dropped first); see `runner.deadLetters()`. Default `1000`. */
   maxDeadLetters?: number;
-}
-
-interface Entry {
-  job: RunnerJob;
-  attempt: number;
-  /** Set while the attempt runs. */
-  run?: Attempt;
 }
 
 const QUEUE_FULL = new HookrunError("queue_full", "Too many webhook runs are waiting; retry later.", { headers: { "retry-after": "1" } });
@@ -57,11 +51,16 @@ const SHUTTING_DOWN = new HookrunError("shutting_down", "The server is shutting 
  */
 export function memoryRunner(options: MemoryRunnerOptions = {}): Runner {
   const config = parseOptions(optionsSchema, options, "memoryRunner");
-  const queue = new Fifo<Entry>();
+  // Jobs enqueued since the last turn: their 202 may not be written yet, so they wait for setImmediate.
+  let fresh: Attempt[] = [];
+  // Jobs from earlier turns: each starts as soon as a slot is free, in the same turn.
+  const ready = new Fifo<Attempt>();
   // perf: a close that timed out aborts the running attempts through this set, not through an
   // AbortSignal listener per run.
-  const running = new Set<Entry>();
-  const retrying = new Map<NodeJS.Timeout, Entry>();
+  const running = new Set<Attempt>();
+  // perf: one timer for every running attempt's timeout, not a setTimeout per run.
+  const deadlines = new Deadlines(config.timeoutMs);
+  const retrying = new Map<NodeJS.Timeout, Attempt>();
   const seen = new Map<string, { runId: string; expiresAt: number }>();
   const deadLetters: DeadLetter[] = [];
   // Retries of a run happen in this process, so its effects need only this process's memory.
@@ -72,8 +71,10 @@ export function memoryRunner(options: MemoryRunnerOptions = {}): Runner {
   let aborted = false;
   let closeReason: Error | undefined;
   let pumpScheduled = false;
+  let draining = false;
 
-  const isIdle = () => running.size === 0 && queue.size === 0 && retrying.size === 0;
+  const queued = () => fresh.length + ready.size;
+  const isIdle = () => running.size === 0 && queued() === 0 && retrying.size === 0;
 
   function schedulePump(): void {
     if (pumpScheduled) return;
@@ -84,40 +85,59 @@ export function memoryRunner(options: MemoryRunnerOptions = {}): Runner {
 
   function pump(): void {
     pumpScheduled = false;
-    while (running.size < config.concurrency && queue.size > 0) run(queue.shift()!);
+    for (const attempt of fresh) ready.push(attempt);
+    fresh = [];
+    drain();
+  }
+
+  /**
+   * Starts ready jobs while there are free slots. A run that finishes during the loop (a quick
+   * agent) only frees its slot, and the loop goes on: the runner's throughput does not depend on
+   * how many runs fit in one event-loop turn, and quick agents never recurse into each other.
+   */
+  function drain(): void {
+    if (draining) return;
+    draining = true;
+    try {
+      while (running.size < config.concurrency && ready.size > 0) start(ready.shift()!);
+    } finally {
+      draining = false;
+    }
     if (isIdle()) for (const wake of idleWaiters.splice(0)) wake();
   }
 
-  function run(entry: Entry): void {
-    running.add(entry);
-    // perf: a callback-driven attempt; an async function and Promise.race cost more than a short run.
-    const attempt = new Attempt(host!, entry.job, entry.attempt, config.timeoutMs, (failure) => finish(entry, failure), effects);
-    entry.run = attempt;
+  function start(attempt: Attempt): void {
+    running.add(attempt);
     if (closeReason) attempt.abort(closeReason);
     attempt.start();
   }
 
-  function finish(entry: Entry, failure: unknown): void {
-    entry.run = undefined;
+  function attemptOf(job: RunnerJob, number: number): Attempt {
+    // perf: a callback-driven attempt; an async function and Promise.race cost more than a short run.
+    return new Attempt(host!, job, number, config.timeoutMs, finish, deadlines, effects);
+  }
+
+  function finish(failure: unknown, attempt: Attempt): void {
     try {
       if (failure === undefined) return;
-      if (entry.attempt < config.attempts && !aborted) scheduleRetry(entry, failure);
-      else deadLetter(entry.job, entry.attempt, failure);
+      if (attempt.attempt < config.attempts && !aborted) scheduleRetry(attempt, failure);
+      else deadLetter(attempt.job, attempt.attempt, failure);
     } finally {
-      running.delete(entry);
-      schedulePump();
+      running.delete(attempt);
+      drain();
     }
   }
 
-  function scheduleRetry(entry: Entry, failure: unknown): void {
-    const delayMs = backoffDelay(entry.attempt, config.backoff);
-    reportFailure(host!, entry.job, entry.attempt, failure, delayMs);
+  function scheduleRetry(attempt: Attempt, failure: unknown): void {
+    const delayMs = backoffDelay(attempt.attempt, config.backoff);
+    reportFailure(host!, attempt.job, attempt.attempt, failure, delayMs);
     const timer = setTimeout(() => {
       retrying.delete(timer);
-      queue.push({ job: entry.job, attempt: entry.attempt + 1 });
-      schedulePump();
+      // A timer callback runs in a turn of its own: nothing to wait for.
+      ready.push(attemptOf(attempt.job, attempt.attempt + 1));
+      drain();
     }, delayMs);
-    retrying.set(timer, entry);
+    retrying.set(timer, attempt);
   }
 
   function deadLetter(job: RunnerJob, attempts: number, failure: unknown): void {
@@ -150,13 +170,14 @@ export function memoryRunner(options: MemoryRunnerOptions = {}): Runner {
 
   function abortEverything(): void {
     aborted = true;
-    const dropped = [...queue.drain(), ...retrying.values()];
+    const dropped = [...fresh, ...ready.drain(), ...retrying.values()];
+    fresh = [];
     for (const timer of retrying.keys()) clearTimeout(timer);
     retrying.clear();
     for (const { job, attempt } of dropped) deadLetter(job, attempt, new Error("hookrun closed before this run could finish"));
     host?.logger.warn({ running: running.size, dropped: dropped.length }, "close timed out: aborting running agents, dead-lettering queued runs");
     closeReason = new Error("hookrun is closing");
-    for (const entry of running) entry.run?.abort(closeReason);
+    for (const attempt of running) attempt.abort(closeReason);
   }
 
   return {
@@ -172,9 +193,9 @@ export function memoryRunner(options: MemoryRunnerOptions = {}): Runner {
       const firstRunId = key === undefined ? undefined : recall(key);
       if (firstRunId !== undefined) return { runId: firstRunId, replayed: true };
       // Jobs that will find a free slot on the next turn are not waiting; pending retries are.
-      const waiting = Math.max(0, queue.size - (config.concurrency - running.size)) + retrying.size;
+      const waiting = Math.max(0, queued() - (config.concurrency - running.size)) + retrying.size;
       if (waiting >= config.maxQueued) throw QUEUE_FULL;
-      queue.push({ job, attempt: 1 });
+      fresh.push(attemptOf(job, 1));
       if (key !== undefined) remember(key, job.runId);
       schedulePump();
       return { runId: job.runId, replayed: false };

@@ -34,7 +34,8 @@ export type RunnerRole = "ingress" | "worker" | "both";
 
 /** What hookrun gives a runner when it starts: how to find agents, where to log and report. */
 export interface RunnerHost {
-  resolveAgent(webhookId: string, agent?: string): Promise<Agent | undefined>;
+  /** The agent for a job, or `undefined` when none is configured; a promise when the look-up is async. */
+  resolveAgent(webhookId: string, agent?: string): Agent | undefined | Promise<Agent | undefined>;
   logger: Logger;
   emit(event: HookrunEvent): void;
   /** Whether this process enqueues, runs, or both. A runner only consumes jobs for `worker`/`both`. */
