@@ -21,7 +21,7 @@ export { DEFAULT_EFFECT_TTL_MS, memoryEffectStore, toJson } from "./effects/effe
 export type { EffectState, EffectStore, MemoryEffectStoreOptions } from "./effects/effect-store";
 export { memoryRunner } from "./runner/memory-runner";
 export type { MemoryRunnerOptions } from "./runner/memory-runner";
-export type { DeadLetter, EnqueueReceipt, Runner, RunnerHost, RunnerJob, RunnerRole } from "./runner/runner";
+export type { DeadLetter, EnqueueReceipt, QueueDepth, Runner, RunnerHost, RunnerJob, RunnerRole } from "./runner/runner";
 // Building blocks for runners (used by @hookrun/bullmq), so every runner behaves the same.
 export { AttemptFailure, backoffDelay, executeRun, raceTimeout, reportFailure, RunTimeoutError } from "./runner/execute-run";
 export type { BackoffPolicy, RunAttempt } from "./runner/execute-run";
@@ -49,3 +49,4 @@ export type {
   WebhookFields,
   WebhookResolver,
 } from "./types";
+export type { TelemetryOption } from "./telemetry/telemetry";

@@ -2,6 +2,7 @@ import { memoryEffectStore, type EffectStore } from "../effects/effect-store";
 import { noEvents } from "../events/no-events";
 import { childLogger, describeError, noLog } from "../logger";
 import type { DeadlineEntry, Deadlines } from "./deadlines";
+import type { AttemptTrace } from "../telemetry/telemetry";
 import type { Agent, AgentContext, AgentEvent, Logger } from "../types";
 import type { RunnerHost, RunnerJob } from "./runner";
 
@@ -63,6 +64,7 @@ export class Attempt implements DeadlineEntry {
   private reason: unknown;
   private controller: AbortController | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private trace: AttemptTrace | undefined;
   private startedAt = 0;
   /** @internal {@link Deadlines} bookkeeping. */
   deadlinePrev: DeadlineEntry | undefined = undefined;
@@ -81,6 +83,8 @@ export class Attempt implements DeadlineEntry {
   ) {}
 
   start(): void {
+    // perf: undefined unless telemetry records; one branch per attempt otherwise.
+    this.trace = this.host.telemetry?.startAttempt(this.job, this.attempt);
     this.startedAt = performance.now();
     let resolving: Agent | undefined | Promise<Agent | undefined>;
     try {
@@ -129,7 +133,8 @@ export class Attempt implements DeadlineEntry {
       }
       if (this.deadlines) this.deadlines.add(this);
       else this.timer = setTimeout(onTimeout, this.timeoutMs, this);
-      const result = agent(job.envelope, new RunContext(this, host));
+      const ctx = new RunContext(this, host);
+      const result = this.trace === undefined ? agent(job.envelope, ctx) : this.trace.call(agent, job.envelope, ctx);
       if (isThenable(result)) {
         result.then(
           () => this.succeed(),
@@ -166,6 +171,7 @@ export class Attempt implements DeadlineEntry {
     if (this.settled) return;
     this.settled = true;
     this.stopClock();
+    this.trace?.end(undefined);
     const { host, job, attempt } = this;
     try {
       if (host.emit !== noEvents || host.logger.info !== noLog) {
@@ -189,6 +195,7 @@ export class Attempt implements DeadlineEntry {
     if (this.settled) return;
     this.settled = true;
     this.stopClock();
+    this.trace?.end(error);
     const failure = new AttemptFailure(error, performance.now() - this.startedAt);
     queueMicrotask(() => this.done(failure, this));
   }
@@ -197,6 +204,7 @@ export class Attempt implements DeadlineEntry {
     if (this.settled) return;
     this.settled = true;
     this.stopClock();
+    this.trace?.end(error);
     this.done(new AttemptFailure(error, performance.now() - this.startedAt), this);
   }
 }
