@@ -6,6 +6,7 @@ import { handleInboundWebhook, type Pipeline } from "./pipeline/handle-inbound-w
 import { memoryRunner } from "./runner/memory-runner";
 import type { Runner, RunnerRole } from "./runner/runner";
 import { HookrunConfigError } from "./errors";
+import { Deadlines } from "./timers/deadlines";
 import type { HookrunEvent, InboundRequest, InboundResponse, Logger, WebhookDefinition, WebhookResolver } from "./types";
 import { createRegistry, webhookSchema } from "./webhooks/registry";
 
@@ -132,6 +133,7 @@ export function createInboundWebhooks(options: InboundWebhooksOptions): InboundW
     isClosing: () => closing,
     servesHttp: role !== "worker",
     bodyTimeoutMs: config.bodyTimeoutMs,
+    bodyDeadlines: new Deadlines(config.bodyTimeoutMs),
     maxDepth: config.maxDepth,
   };
   runner.start({ resolveAgent: registry.resolveAgent, logger, emit, role });
