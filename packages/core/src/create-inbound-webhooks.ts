@@ -5,6 +5,7 @@ import { defaultLogger, describeError } from "./logger";
 import { handleInboundWebhook, type Pipeline } from "./pipeline/handle-inbound-webhook";
 import { memoryRunner } from "./runner/memory-runner";
 import type { Runner, RunnerRole } from "./runner/runner";
+import { createTelemetry, type TelemetryOption } from "./telemetry/telemetry";
 import { HookrunConfigError } from "./errors";
 import { Deadlines } from "./timers/deadlines";
 import type { HookrunEvent, InboundRequest, InboundResponse, Logger, WebhookDefinition, WebhookResolver } from "./types";
@@ -43,6 +44,7 @@ const optionsSchema = z.object({
     .optional(),
   onEvent: fn<(event: HookrunEvent) => void>("expected a function (event) => void").optional(),
   role: z.enum(["ingress", "worker", "both"]).default("both"),
+  telemetry: z.union([z.boolean(), z.literal("auto")], { error: 'expected true, false or "auto"' }).default("auto"),
 });
 
 /** Options of {@link createInboundWebhooks}. */
@@ -68,6 +70,14 @@ export interface InboundWebhooksOptions {
    * `bullmqRunner`. Default `"both"`.
    */
   role?: RunnerRole;
+  /**
+   * OpenTelemetry traces and metrics through `@opentelemetry/api` (an optional peer: install it
+   * next to your SDK). `"auto"` records when the API is installed and an SDK registered a tracer or
+   * meter provider before this call, and costs nothing otherwise; `true` records whenever the API
+   * is installed (for an SDK registered later; without the API it throws `HookrunConfigError`);
+   * `false` never records. Spans, metrics and attributes: README "Telemetry". Default `"auto"`.
+   */
+  telemetry?: TelemetryOption;
 }
 
 /** What {@link createInboundWebhooks} returns. */
@@ -112,10 +122,11 @@ export function createInboundWebhooks(options: InboundWebhooksOptions): InboundW
     throw new HookrunConfigError("options.role", `runner "${runner.name}" cannot play role "${role}" (it can play: ${runner.roles.join(", ")}); use a runner that crosses processes, such as bullmqRunner()`);
   }
   const onEvent = config.onEvent;
+  const telemetry = createTelemetry(config.telemetry, runner);
   let closing = false;
 
-  // perf: without onEvent, the shared no-op, so hot paths can skip building their events.
-  const emit = !onEvent
+  // perf: without onEvent (and run metrics), the shared no-op, so hot paths can skip building their events.
+  const emitToListener = !onEvent
     ? noEvents
     : (event: HookrunEvent): void => {
         try {
@@ -124,10 +135,11 @@ export function createInboundWebhooks(options: InboundWebhooksOptions): InboundW
           logger.warn({ event: event.type, err: describeError(error) }, "onEvent threw; ignored");
         }
       };
+  const emit = telemetry ? telemetry.countRuns(emitToListener) : emitToListener;
   const registry = createRegistry(config.webhooks as readonly WebhookDefinition<any>[] | WebhookResolver, config.maxBodyBytes);
   const pipeline: Pipeline = {
     registry,
-    runner,
+    runner: telemetry ? telemetry.producer(runner) : runner,
     logger,
     emit,
     isClosing: () => closing,
@@ -136,12 +148,14 @@ export function createInboundWebhooks(options: InboundWebhooksOptions): InboundW
     bodyDeadlines: new Deadlines(config.bodyTimeoutMs),
     maxDepth: config.maxDepth,
   };
-  runner.start({ resolveAgent: registry.resolveAgent, logger, emit, role });
+  runner.start(telemetry ? { resolveAgent: registry.resolveAgent, logger, emit, role, telemetry } : { resolveAgent: registry.resolveAgent, logger, emit, role });
+  const handle = (request: InboundRequest) => handleInboundWebhook(pipeline, request);
 
   return {
-    handleInboundWebhook: (request) => handleInboundWebhook(pipeline, request),
+    handleInboundWebhook: telemetry ? telemetry.observeRequests(handle) : handle,
     close(closeOptions) {
       closing = true;
+      telemetry?.close();
       return runner.close(closeOptions);
     },
     runner,

@@ -1,6 +1,7 @@
 import { noEvents } from "../events/no-events";
 import { childLogger, describeError, noLog } from "../logger";
 import type { DeadlineEntry, Deadlines } from "../timers/deadlines";
+import type { AttemptTrace } from "../telemetry/telemetry";
 import type { Agent, AgentContext, Logger } from "../types";
 import type { RunnerHost, RunnerJob } from "./runner";
 
@@ -60,6 +61,7 @@ export class Attempt implements DeadlineEntry {
   private reason: unknown;
   private controller: AbortController | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private trace: AttemptTrace | undefined;
   private startedAt = 0;
   /** @internal {@link Deadlines} bookkeeping. */
   deadlinePrev: DeadlineEntry | undefined = undefined;
@@ -76,6 +78,8 @@ export class Attempt implements DeadlineEntry {
   ) {}
 
   start(): void {
+    // perf: undefined unless telemetry records; one branch per attempt otherwise.
+    this.trace = this.host.telemetry?.startAttempt(this.job, this.attempt);
     this.startedAt = performance.now();
     let resolving: Agent | undefined | Promise<Agent | undefined>;
     try {
@@ -124,7 +128,8 @@ export class Attempt implements DeadlineEntry {
       }
       if (this.deadlines) this.deadlines.add(this);
       else this.timer = setTimeout(onTimeout, this.timeoutMs, this);
-      const result = agent(job.envelope, new RunContext(this, host));
+      const ctx = new RunContext(this, host);
+      const result = this.trace === undefined ? agent(job.envelope, ctx) : this.trace.call(agent, job.envelope, ctx);
       if (isThenable(result)) {
         result.then(
           () => this.succeed(),
@@ -161,6 +166,7 @@ export class Attempt implements DeadlineEntry {
     if (this.settled) return;
     this.settled = true;
     this.stopClock();
+    this.trace?.end(undefined);
     const { host, job, attempt } = this;
     try {
       if (host.emit !== noEvents || host.logger.info !== noLog) {
@@ -184,6 +190,7 @@ export class Attempt implements DeadlineEntry {
     if (this.settled) return;
     this.settled = true;
     this.stopClock();
+    this.trace?.end(error);
     const failure = new AttemptFailure(error, performance.now() - this.startedAt);
     queueMicrotask(() => this.done(failure, this));
   }
@@ -192,6 +199,7 @@ export class Attempt implements DeadlineEntry {
     if (this.settled) return;
     this.settled = true;
     this.stopClock();
+    this.trace?.end(error);
     this.done(new AttemptFailure(error, performance.now() - this.startedAt), this);
   }
 }
