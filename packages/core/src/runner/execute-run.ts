@@ -1,7 +1,7 @@
 import { memoryEffectStore, type EffectStore } from "../effects/effect-store";
 import { noEvents } from "../events/no-events";
 import { childLogger, describeError, noLog } from "../logger";
-import type { DeadlineEntry, Deadlines } from "./deadlines";
+import type { DeadlineEntry, Deadlines } from "../timers/deadlines";
 import type { AttemptTrace } from "../telemetry/telemetry";
 import type { Agent, AgentContext, AgentEvent, Logger } from "../types";
 import type { RunnerHost, RunnerJob } from "./runner";
