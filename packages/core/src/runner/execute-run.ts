@@ -1,6 +1,6 @@
 import { noEvents } from "../events/no-events";
 import { childLogger, describeError, noLog } from "../logger";
-import type { DeadlineEntry, Deadlines } from "./deadlines";
+import type { DeadlineEntry, Deadlines } from "../timers/deadlines";
 import type { AttemptTrace } from "../telemetry/telemetry";
 import type { Agent, AgentContext, Logger } from "../types";
 import type { RunnerHost, RunnerJob } from "./runner";
