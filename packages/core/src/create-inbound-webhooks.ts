@@ -8,6 +8,11 @@ import type { Runner, RunnerRole } from "./runner/runner";
 import { HookrunConfigError } from "./errors";
 import type { HookrunEvent, InboundRequest, InboundResponse, Logger, WebhookDefinition, WebhookResolver } from "./types";
 import { createRegistry, webhookSchema } from "./webhooks/registry";
+import { memoryRunStore } from "./runs/memory-run-store";
+import { retentionOf, runsOptionsSchema } from "./runs/options";
+import { createRunsRecorder, noRuns } from "./runs/recorder";
+import { createRunsApi } from "./runs/runs-api";
+import type { RunsApi, RunsOptions } from "./runs/types";
 
 /** 1 MiB: exactly this many body bytes are accepted, one more is not. */
 export const DEFAULT_MAX_BODY_BYTES = 1_048_576;
@@ -42,6 +47,7 @@ const optionsSchema = z.object({
     .optional(),
   onEvent: fn<(event: HookrunEvent) => void>("expected a function (event) => void").optional(),
   role: z.enum(["ingress", "worker", "both"]).default("both"),
+  runs: z.union([z.literal(false), runsOptionsSchema]).prefault({}),
 });
 
 /** Options of {@link createInboundWebhooks}. */
@@ -67,6 +73,17 @@ export interface InboundWebhooksOptions {
    * `bullmqRunner`. Default `"both"`.
    */
   role?: RunnerRole;
+  /**
+   * Run records (`hooks.runs`), on by default: where they live, how long, and what is redacted
+   * before anything is stored. `false` records nothing. Default: the runner's store (Redis with
+   * `bullmqRunner`) or an in-memory one, 1,000 runs / 32 MiB / 7 days, payloads stored as sent.
+   *
+   * @example
+   * ```ts
+   * runs: { redact: ["customer.email", "card.*"], maxRuns: 5_000, maxAgeMs: 86_400_000 }
+   * ```
+   */
+  runs?: RunsOptions | false;
 }
 
 /** What {@link createInboundWebhooks} returns. */
@@ -77,6 +94,8 @@ export interface InboundWebhooks {
   close(options?: { timeoutMs?: number }): Promise<void>;
   /** The runner in use (e.g. `hooks.runner.deadLetters()`). */
   readonly runner: Runner;
+  /** Run records: list, inspect and replay runs; recent refused requests. */
+  readonly runs: RunsApi;
 }
 
 /**
@@ -124,9 +143,19 @@ export function createInboundWebhooks(options: InboundWebhooksOptions): InboundW
         }
       };
   const registry = createRegistry(config.webhooks as readonly WebhookDefinition<any>[] | WebhookResolver, config.maxBodyBytes);
+  const runsConfig = config.runs;
+  const runs =
+    runsConfig === false
+      ? noRuns
+      : createRunsRecorder(
+          runsConfig,
+          runsConfig.store ?? runner.createRunStore?.(retentionOf(runsConfig)) ?? memoryRunStore(retentionOf(runsConfig)),
+          logger,
+        );
   const pipeline: Pipeline = {
     registry,
     runner,
+    runs,
     logger,
     emit,
     isClosing: () => closing,
@@ -134,14 +163,16 @@ export function createInboundWebhooks(options: InboundWebhooksOptions): InboundW
     bodyTimeoutMs: config.bodyTimeoutMs,
     maxDepth: config.maxDepth,
   };
-  runner.start({ resolveAgent: registry.resolveAgent, logger, emit, role });
+  runner.start({ resolveAgent: registry.resolveAgent, logger, emit, role, runs });
 
   return {
     handleInboundWebhook: (request) => handleInboundWebhook(pipeline, request),
-    close(closeOptions) {
+    async close(closeOptions) {
       closing = true;
-      return runner.close(closeOptions);
+      await runner.close(closeOptions);
+      await runs.store?.close?.();
     },
     runner,
+    runs: createRunsApi(runs, runner),
   };
 }

@@ -1,3 +1,5 @@
+import type { RunRecorder } from "../runs/recorder";
+import type { RunRetention, RunStore } from "../runs/types";
 import type { Agent, Envelope, HookrunEvent, Logger } from "../types";
 
 /**
@@ -16,6 +18,11 @@ export interface RunnerJob {
    * webhook with one `agent`. Part of the idempotency key: each agent's run is deduplicated alone.
    */
   agent?: string;
+  /**
+   * Set for a replay (`hooks.runs.replay`): the run it re-runs. A replay is never deduplicated by
+   * its delivery id; the agent sees it as `ctx.replayOf`.
+   */
+  replayOf?: string;
 }
 
 /** What a runner answers once it holds a job. */
@@ -40,6 +47,8 @@ export interface RunnerHost {
   emit(event: HookrunEvent): void;
   /** Whether this process enqueues, runs, or both. A runner only consumes jobs for `worker`/`both`. */
   role: RunnerRole;
+  /** Where attempts are recorded; `executeRun` and `reportFailure` use it. Absent: nothing is recorded. */
+  runs?: RunRecorder;
 }
 
 /** A job that failed its last attempt, kept for inspection. */
@@ -74,4 +83,11 @@ export interface Runner {
   deadLetters(options?: { limit?: number }): Promise<DeadLetter[]>;
   /** Stop taking jobs, let the started ones finish, then resolve; after `timeoutMs`, abort what is left. */
   close(options?: { timeoutMs?: number }): Promise<void>;
+  /**
+   * The run store this runner's deployment shares (e.g. Redis for `bullmqRunner`), used when
+   * `runs.store` is not given; without it, records are kept in this process's memory.
+   */
+  createRunStore?(retention: RunRetention): RunStore;
+  /** The envelope of a job the runner still holds, for replaying a run whose stored payload is redacted or absent. */
+  envelopeOf?(runId: string): Promise<Envelope | undefined>;
 }
