@@ -15,6 +15,7 @@ const alias = {
   "@hookrun/next": src("next"),
   "@hookrun/bullmq": src("bullmq"),
   "@hookrun/cli": src("cli"),
+  "@hookrun/dashboard": src("dashboard"),
 };
 
 const project = (name: string, include: string[], testTimeout = 20_000): TestProjectConfiguration => ({
@@ -39,6 +40,8 @@ export default [
   },
   // The CLI's process tests run the built binary (packages/cli/dist) against real servers.
   project("cli", ["packages/cli/src/**/*.test.ts", "packages/cli/test/**/*.test.ts"], 60_000),
+  // The dashboard's API over real HTTP on every mount, and its UI in a real headless Chromium.
+  project("dashboard", ["packages/dashboard/src/**/*.test.ts", "packages/dashboard/test/**/*.test.ts"], 60_000),
   // Installs the packed tarballs (after `pnpm build`) into a scratch npm project.
   project("packages", ["test/packages/**/*.test.ts"], 60_000),
 ] satisfies TestProjectConfiguration[];

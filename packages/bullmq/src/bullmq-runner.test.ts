@@ -4,6 +4,7 @@ import { Redis } from "ioredis";
 import { bearer, createInboundWebhooks, HookrunConfigError, type Envelope } from "@hookrun/core";
 import { bullmqRunner } from "@hookrun/bullmq";
 import { recorder } from "../../../test/support/events";
+import { senderDeliveryIds } from "../../../test/support/delivery-contract";
 import { runnerContract } from "../../../test/support/runner-contract";
 import { serveHooks } from "../../../test/support/hooks-server";
 
@@ -22,6 +23,7 @@ afterAll(async () => {
 });
 
 runnerContract("bullmqRunner", (options) => bullmqRunner({ ...fresh(), ...options }));
+senderDeliveryIds("bullmqRunner", (options) => bullmqRunner({ ...fresh(), ...options }));
 
 describe("bullmqRunner", () => {
   it("splits one configuration into an ingress process and a worker process", async () => {

@@ -5,6 +5,7 @@ import { defaultLogger, describeError } from "./logger";
 import { handleInboundWebhook, type Pipeline } from "./pipeline/handle-inbound-webhook";
 import { memoryRunner } from "./runner/memory-runner";
 import type { Runner, RunnerRole } from "./runner/runner";
+import { createTelemetry, type TelemetryOption } from "./telemetry/telemetry";
 import { HookrunConfigError } from "./errors";
 import type { HookrunEvent, InboundRequest, InboundResponse, Logger, WebhookDefinition, WebhookResolver } from "./types";
 import { createRegistry, webhookSchema } from "./webhooks/registry";
@@ -48,6 +49,7 @@ const optionsSchema = z.object({
   onEvent: fn<(event: HookrunEvent) => void>("expected a function (event) => void").optional(),
   role: z.enum(["ingress", "worker", "both"]).default("both"),
   runs: z.union([z.literal(false), runsOptionsSchema]).prefault({}),
+  telemetry: z.union([z.boolean(), z.literal("auto")], { error: 'expected true, false or "auto"' }).default("auto"),
 });
 
 /** Options of {@link createInboundWebhooks}. */
@@ -84,6 +86,14 @@ export interface InboundWebhooksOptions {
    * ```
    */
   runs?: RunsOptions | false;
+  /**
+   * OpenTelemetry traces and metrics through `@opentelemetry/api` (an optional peer: install it
+   * next to your SDK). `"auto"` records when the API is installed and an SDK registered a tracer or
+   * meter provider before this call, and costs nothing otherwise; `true` records whenever the API
+   * is installed (for an SDK registered later; without the API it throws `HookrunConfigError`);
+   * `false` never records. Spans, metrics and attributes: README "Telemetry". Default `"auto"`.
+   */
+  telemetry?: TelemetryOption;
 }
 
 /** What {@link createInboundWebhooks} returns. */
@@ -130,10 +140,11 @@ export function createInboundWebhooks(options: InboundWebhooksOptions): InboundW
     throw new HookrunConfigError("options.role", `runner "${runner.name}" cannot play role "${role}" (it can play: ${runner.roles.join(", ")}); use a runner that crosses processes, such as bullmqRunner()`);
   }
   const onEvent = config.onEvent;
+  const telemetry = createTelemetry(config.telemetry, runner);
   let closing = false;
 
-  // perf: without onEvent, the shared no-op, so hot paths can skip building their events.
-  const emit = !onEvent
+  // perf: without onEvent (and run metrics), the shared no-op, so hot paths can skip building their events.
+  const emitToListener = !onEvent
     ? noEvents
     : (event: HookrunEvent): void => {
         try {
@@ -142,6 +153,7 @@ export function createInboundWebhooks(options: InboundWebhooksOptions): InboundW
           logger.warn({ event: event.type, err: describeError(error) }, "onEvent threw; ignored");
         }
       };
+  const emit = telemetry ? telemetry.countRuns(emitToListener) : emitToListener;
   const registry = createRegistry(config.webhooks as readonly WebhookDefinition<any>[] | WebhookResolver, config.maxBodyBytes);
   const runsConfig = config.runs;
   const runs =
@@ -154,7 +166,7 @@ export function createInboundWebhooks(options: InboundWebhooksOptions): InboundW
         );
   const pipeline: Pipeline = {
     registry,
-    runner,
+    runner: telemetry ? telemetry.producer(runner) : runner,
     runs,
     logger,
     emit,
@@ -163,16 +175,19 @@ export function createInboundWebhooks(options: InboundWebhooksOptions): InboundW
     bodyTimeoutMs: config.bodyTimeoutMs,
     maxDepth: config.maxDepth,
   };
-  runner.start({ resolveAgent: registry.resolveAgent, logger, emit, role, runs });
+  runner.start(telemetry ? { resolveAgent: registry.resolveAgent, logger, emit, role, runs, telemetry } : { resolveAgent: registry.resolveAgent, logger, emit, role, runs });
+  const handle = (request: InboundRequest) => handleInboundWebhook(pipeline, request);
 
   return {
-    handleInboundWebhook: (request) => handleInboundWebhook(pipeline, request),
+    handleInboundWebhook: telemetry ? telemetry.observeRequests(handle) : handle,
     async close(closeOptions) {
       closing = true;
+      telemetry?.close();
       await runner.close(closeOptions);
       await runs.store?.close?.();
     },
     runner,
-    runs: createRunsApi(runs, runner),
+    // Replays are enqueued like the pipeline's jobs (with the producer span when tracing).
+    runs: createRunsApi(runs, { enqueue: (job) => pipeline.runner.enqueue(job), envelopeOf: runner.envelopeOf?.bind(runner) }),
   };
 }

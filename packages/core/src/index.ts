@@ -19,7 +19,7 @@ export { renderAgentContext } from "./agent/render-agent-context";
 export type { AgentContextOptions } from "./agent/render-agent-context";
 export { memoryRunner } from "./runner/memory-runner";
 export type { MemoryRunnerOptions } from "./runner/memory-runner";
-export type { DeadLetter, EnqueueReceipt, Runner, RunnerHost, RunnerJob, RunnerRole } from "./runner/runner";
+export type { DeadLetter, EnqueueReceipt, QueueDepth, Runner, RunnerHost, RunnerJob, RunnerRole } from "./runner/runner";
 // Building blocks for runners (used by @hookrun/bullmq), so every runner behaves the same.
 export { AttemptFailure, backoffDelay, executeRun, raceTimeout, reportFailure, RunTimeoutError } from "./runner/execute-run";
 export type { BackoffPolicy, RunAttempt } from "./runner/execute-run";
@@ -80,3 +80,4 @@ export type {
   WebhookFields,
   WebhookResolver,
 } from "./types";
+export type { TelemetryOption } from "./telemetry/telemetry";

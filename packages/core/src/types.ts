@@ -113,9 +113,11 @@ export interface WebhookFields<Payload = unknown> {
   /** Overrides the global `maxBodyBytes` for this webhook. */
   maxBodyBytes?: number;
   /**
-   * Names the delivery for idempotency when the sender puts its id elsewhere than the
-   * `Idempotency-Key`, `webhook-id` or `X-GitHub-Delivery` headers (e.g. Stripe's `payload.id`).
-   * Return `undefined` for "no id". Replaces the header look-up for this webhook.
+   * Names the delivery for idempotency when the sender puts its id somewhere hookrun does not
+   * know. Without it: the id of the verifier's sender (`stripe()`: `payload.id`; `slack()`:
+   * `payload.event_id`; `standardWebhooks()`: `webhook-id` / `svix-id`; `github()`:
+   * `X-GitHub-Delivery`), else the `Idempotency-Key`, `webhook-id`, `svix-id` or
+   * `X-GitHub-Delivery` header. Return `undefined` for "no id". Replaces those look-ups for this webhook.
    */
   deliveryId?: (request: { headers: InboundHeaders; payload: unknown }) => string | undefined;
   /**

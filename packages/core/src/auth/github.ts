@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseOptions } from "../config";
+import { getHeader } from "../http/headers";
 import { hmac, secretsSchema, type HmacSecret } from "./hmac";
 import type { Verifier } from "./verifier";
 
@@ -28,5 +29,9 @@ const optionsSchema = z.object({ secret: secretsSchema });
  */
 export function github(options: GithubOptions): Verifier {
   const { secret } = parseOptions(optionsSchema, options, "github(options)");
-  return hmac({ scheme: "github", secret: secret, header: "x-hub-signature-256", prefix: "sha256=" });
+  return {
+    ...hmac({ scheme: "github", secret: secret, header: "x-hub-signature-256", prefix: "sha256=" }),
+    // GitHub keeps the GUID when a delivery is redelivered.
+    deliveryId: ({ headers }) => getHeader(headers, "x-github-delivery"),
+  };
 }

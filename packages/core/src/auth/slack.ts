@@ -2,6 +2,7 @@ import { z } from "zod";
 import { parseOptions } from "../config";
 import { getHeader } from "../http/headers";
 import { freshTimestamp, hmac, secretsSchema, type HmacSecret } from "./hmac";
+import { payloadString } from "../http/delivery-id";
 import type { Verifier } from "./verifier";
 
 /** Options of {@link slack}. */
@@ -22,6 +23,9 @@ const optionsSchema = z.object({
  * with `ts` from `X-Slack-Request-Timestamp`, which must be a whole number of seconds within the
  * tolerance (replays older than that fail).
  *
+ * The delivery id is the Events API's `event_id` from the payload: Slack retries an event it got no
+ * quick `200` for (with `X-Slack-Retry-Num`), and those retries start no second run.
+ *
  * @param options.signingSecret - required.
  * @param options.toleranceSeconds - default `300`.
  * @throws HookrunConfigError naming the bad option.
@@ -33,7 +37,7 @@ const optionsSchema = z.object({
  */
 export function slack(options: SlackOptions): Verifier {
   const { signingSecret, toleranceSeconds } = parseOptions(optionsSchema, options, "slack(options)");
-  return hmac({
+  const verifier = hmac({
     scheme: "slack",
     secret: signingSecret,
     header: "x-slack-signature",
@@ -43,4 +47,5 @@ export function slack(options: SlackOptions): Verifier {
       return timestamp === undefined ? undefined : [`v0:${timestamp}:`, rawBody];
     },
   });
+  return { ...verifier, deliveryId: ({ payload }) => payloadString(payload, "event_id") };
 }

@@ -31,6 +31,9 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
  * each an HMAC-SHA256 of `"<id>.<timestamp>.<raw body>"`. The `svix-id`, `svix-timestamp` and
  * `svix-signature` names are accepted too. The timestamp must be within the tolerance.
  *
+ * The delivery id is the signed `webhook-id` (or `svix-id`): a sender's retry reuses it, and so does
+ * a captured request replayed within the tolerance, so neither starts a second run.
+ *
  * @param options.secret - required.
  * @param options.toleranceSeconds - default `300`.
  * @throws HookrunConfigError naming the bad option (never quoting the secret).
@@ -61,6 +64,7 @@ export function standardWebhooks(options: StandardWebhooksOptions): Verifier {
     phase: "body",
     hasCredentials: (headers) => standard.hasCredentials!(headers) || svix.hasCredentials!(headers),
     verify: (headers, rawBody) => (getHeader(headers, "webhook-signature") !== undefined ? standard : svix).verify(headers, rawBody),
+    deliveryId: ({ headers }) => getHeader(headers, getHeader(headers, "webhook-signature") !== undefined ? "webhook-id" : "svix-id"),
   };
 }
 

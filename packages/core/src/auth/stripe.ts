@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { parseOptions } from "../config";
 import { freshTimestamp, hmac, secretsSchema, type HmacSecret } from "./hmac";
+import { payloadString } from "../http/delivery-id";
 import type { Verifier } from "./verifier";
 
 /** Options of {@link stripe}. */
@@ -21,6 +22,9 @@ const optionsSchema = z.object({
  * HMAC-SHA256 of `"<t>.<raw body>"`; any one matching is enough. `t` must be a plain integer within
  * the tolerance, which bounds how long a captured request can be replayed.
  *
+ * The delivery id is the event's `id` (`evt_...`) from the payload: Stripe sends the same event
+ * again, with a new signature, when it retries, so a retry starts no second run.
+ *
  * @param options.secret - required; Stripe's `whsec_...` string is the key itself (not decoded).
  * @param options.toleranceSeconds - default `300`.
  * @throws HookrunConfigError naming the bad option.
@@ -32,7 +36,7 @@ const optionsSchema = z.object({
  */
 export function stripe(options: StripeOptions): Verifier {
   const { secret, toleranceSeconds } = parseOptions(optionsSchema, options, "stripe(options)");
-  return hmac({
+  const verifier = hmac({
     scheme: "stripe",
     secret: secret,
     header: "stripe-signature",
@@ -46,4 +50,5 @@ export function stripe(options: StripeOptions): Verifier {
       return timestamp === undefined ? undefined : [`${timestamp}.`, rawBody];
     },
   });
+  return { ...verifier, deliveryId: ({ payload }) => payloadString(payload, "id") };
 }

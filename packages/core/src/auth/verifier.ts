@@ -18,6 +18,14 @@ export interface Verifier {
    * unknown webhook id. Absent: the body is always read and `verify` decides.
    */
   hasCredentials?(headers: InboundHeaders): boolean;
+  /**
+   * Where this scheme's sender names a delivery, so that its retries (and a captured request
+   * replayed within the signature's tolerance) start no second run: e.g. Stripe's `payload.id`.
+   * Used when the request carries this scheme's credentials and the webhook has no `deliveryId`
+   * of its own; `undefined` falls back to the `Idempotency-Key` / `webhook-id` / `svix-id` /
+   * `X-GitHub-Delivery` headers.
+   */
+  deliveryId?(request: { headers: InboundHeaders; payload: unknown }): string | undefined;
 }
 
 /** What a {@link CustomVerifier} is told about the request. */

@@ -7,7 +7,6 @@ import { checkDeclaredLength, readLimitedBody } from "../body/read-body";
 import { createEnvelope } from "../envelope/create-envelope";
 import { HookrunError } from "../errors";
 import { noEvents } from "../events/no-events";
-import { deliveryIdOf, saneDeliveryId } from "../http/delivery-id";
 import { acceptedResponse, ignoredResponse, problemResponse, type AcceptedRun } from "../http/responses";
 import { describeError } from "../logger";
 import type { Runner, RunnerJob } from "../runner/runner";
@@ -80,7 +79,7 @@ export async function handleInboundWebhook(pipeline: Pipeline, request: InboundR
     if (!authenticated) await authenticateBody(pipeline, webhook, headers, rawBody);
     const body = decodeBody(rawBody, codings, webhook.maxBodyBytes);
     const payload = parseJsonBody(body, pipeline.maxDepth);
-    const deliveryId = webhook.deliveryId ? saneDeliveryId(webhook.deliveryId({ headers, payload })) : deliveryIdOf(headers);
+    const deliveryId = webhook.deliveryId(headers, payload);
     if (webhook.filter && !(await passesFilter(webhook.filter, webhook, payload, deliveryId, headers))) {
       pipeline.emit({ type: "request.ignored", webhookId: webhook.id, deliveryId });
       return ignoredResponse();

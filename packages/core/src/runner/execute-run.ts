@@ -3,6 +3,7 @@ import { childLogger, describeError, noLog } from "../logger";
 import type { DeadlineEntry, Deadlines } from "./deadlines";
 import type { AttemptRecorder } from "../runs/recorder";
 import { recordingLogger } from "../runs/recording-logger";
+import type { AttemptTrace } from "../telemetry/telemetry";
 import type { Agent, AgentContext, Logger } from "../types";
 import type { RunnerHost, RunnerJob } from "./runner";
 
@@ -64,6 +65,7 @@ export class Attempt implements DeadlineEntry {
   record: AttemptRecorder | undefined;
   private controller: AbortController | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private trace: AttemptTrace | undefined;
   private startedAt = 0;
   /** @internal {@link Deadlines} bookkeeping. */
   deadlinePrev: DeadlineEntry | undefined = undefined;
@@ -80,6 +82,8 @@ export class Attempt implements DeadlineEntry {
   ) {}
 
   start(): void {
+    // perf: undefined unless telemetry records; one branch per attempt otherwise.
+    this.trace = this.host.telemetry?.startAttempt(this.job, this.attempt);
     this.startedAt = performance.now();
     let resolving: Agent | undefined | Promise<Agent | undefined>;
     try {
@@ -129,7 +133,8 @@ export class Attempt implements DeadlineEntry {
       }
       if (this.deadlines) this.deadlines.add(this);
       else this.timer = setTimeout(onTimeout, this.timeoutMs, this);
-      const result = agent(job.envelope, new RunContext(this, host));
+      const ctx = new RunContext(this, host);
+      const result = this.trace === undefined ? agent(job.envelope, ctx) : this.trace.call(agent, job.envelope, ctx);
       if (isThenable(result)) {
         result.then(
           (value) => this.succeed(value),
@@ -166,6 +171,7 @@ export class Attempt implements DeadlineEntry {
     if (this.settled) return;
     this.settled = true;
     this.stopClock();
+    this.trace?.end(undefined);
     const { host, job, attempt } = this;
     try {
       if (host.emit !== noEvents || host.logger.info !== noLog) {
@@ -190,6 +196,7 @@ export class Attempt implements DeadlineEntry {
     if (this.settled) return;
     this.settled = true;
     this.stopClock();
+    this.trace?.end(error);
     const failure = new AttemptFailure(error, performance.now() - this.startedAt, this.record);
     queueMicrotask(() => this.done(failure, this));
   }
@@ -198,6 +205,7 @@ export class Attempt implements DeadlineEntry {
     if (this.settled) return;
     this.settled = true;
     this.stopClock();
+    this.trace?.end(error);
     this.done(new AttemptFailure(error, performance.now() - this.startedAt, this.record), this);
   }
 }

@@ -2,9 +2,11 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { bearer, createInboundWebhooks, HookrunConfigError, memoryRunner } from "@hookrun/core";
 import { recorder } from "../../../../test/support/events";
+import { senderDeliveryIds } from "../../../../test/support/delivery-contract";
 import { runnerContract } from "../../../../test/support/runner-contract";
 
 runnerContract("memoryRunner", (options) => memoryRunner(options));
+senderDeliveryIds("memoryRunner", (options) => memoryRunner(options));
 
 const webhooks = [{ id: "alerts", auth: bearer("t"), agent: () => {} }];
 const request = (headers: Record<string, string> = {}) => ({

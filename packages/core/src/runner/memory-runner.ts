@@ -180,6 +180,7 @@ export function memoryRunner(options: MemoryRunnerOptions = {}): Runner {
   return {
     name: "memory",
     roles: ["both"],
+    messaging: { system: "hookrun", destination: "memory" },
     start(runnerHost) {
       host = runnerHost;
     },
@@ -202,6 +203,9 @@ export function memoryRunner(options: MemoryRunnerOptions = {}): Runner {
     async deadLetters(query) {
       const limit = query?.limit ?? 100;
       return deadLetters.slice(-limit).reverse();
+    },
+    depth() {
+      return { waiting: queued() + retrying.size, running: running.size };
     },
     async close(closeOptions) {
       closing = true;

@@ -11,7 +11,7 @@ const DEFAULT_REPLAY_MAX = 1_000;
 const EMPTY_PAGE = { runs: [] };
 
 /** `hooks.runs` over the recorder's store; replays go through `runner` like any accepted job. */
-export function createRunsApi(recorder: RunsRecorder, runner: Runner): RunsApi {
+export function createRunsApi(recorder: RunsRecorder, runner: Pick<Runner, "enqueue" | "envelopeOf">): RunsApi {
   const { store } = recorder;
 
   async function replayRecord(record: RunRecord, reason: string | undefined): Promise<{ runId: string }> {
@@ -81,7 +81,7 @@ export function createRunsApi(recorder: RunsRecorder, runner: Runner): RunsApi {
  * The envelope to run again: the stored one when it is complete (stored, not redacted), else the
  * runner's own copy of the job when it still has it (BullMQ keeps finished jobs for a while).
  */
-async function envelopeFor(record: RunRecord, runner: Runner): Promise<Envelope> {
+async function envelopeFor(record: RunRecord, runner: Pick<Runner, "envelopeOf">): Promise<Envelope> {
   if (record.envelope && !record.redacted) return record.envelope;
   const held = await runner.envelopeOf?.(record.runId);
   if (held) return held;

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { parseOptions } from "../config";
 import type { CustomVerifier, Verifier } from "../auth/verifier";
 import { HookrunConfigError } from "../errors";
+import { compileDeliveryId, type DeliveryIdOf } from "../http/delivery-id";
 import type { Agent, PayloadSchema, TriggerRequest, WebhookDefinition, WebhookResolver } from "../types";
 
 /** A webhook ready for requests: verifiers split by phase, limit resolved. */
@@ -13,7 +14,8 @@ export interface CompiledWebhook {
   agentNames: ReadonlyArray<string | undefined>;
   agent(name: string | undefined): Agent | undefined;
   maxBodyBytes: number;
-  deliveryId: WebhookDefinition["deliveryId"];
+  /** The delivery id of a request (see `compileDeliveryId`). */
+  deliveryId: DeliveryIdOf;
   filter: ((payload: unknown, request: TriggerRequest) => boolean | Promise<boolean>) | undefined;
   schema: PayloadSchema | undefined;
 }
@@ -108,7 +110,7 @@ function compile(definition: z.output<typeof webhookSchema> | WebhookDefinition<
     bodyVerifiers: verifiers.filter((verifier) => verifier.phase === "body"),
     ...agentsOf(definition as WebhookDefinition<any>),
     maxBodyBytes: definition.maxBodyBytes ?? defaultMaxBodyBytes,
-    deliveryId: definition.deliveryId,
+    deliveryId: compileDeliveryId(definition.deliveryId, verifiers),
     filter: definition.filter,
     schema: definition.schema,
   };

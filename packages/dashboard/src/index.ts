@@ -1,0 +1,10 @@
+export { createDashboard } from "./create-dashboard";
+export type { Dashboard, DashboardOptions } from "./create-dashboard";
+export type { Authorize, DashboardTokens, Role } from "./auth/token-authorize";
+export { CSRF_HEADER } from "./auth/same-origin";
+export { CONTENT_SECURITY_POLICY } from "./http/responses";
+export type { DashboardErrorCode } from "./http/responses";
+export type { ExpressMount } from "./mounts/express";
+export type { KoaContextLike, KoaMount } from "./mounts/koa";
+export type { NextMount, NextRouteHandler } from "./mounts/next";
+export type { NodeMount } from "./mounts/node";
