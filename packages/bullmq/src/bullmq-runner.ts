@@ -108,6 +108,8 @@ interface JobData {
   envelope: Envelope;
   /** A fan-out webhook's agent name; absent for a webhook with one agent. */
   agent?: string;
+  /** The PRODUCER span's W3C trace context (`traceparent`, `tracestate`), when telemetry records. */
+  trace?: Record<string, string>;
 }
 
 const SHUTTING_DOWN = new HookrunError("shutting_down", "The server is shutting down; retry later.", { headers: { "retry-after": "5" } });
@@ -228,6 +230,7 @@ export function bullmqRunner(options: BullmqRunnerOptions): BullmqRunner {
       receivedAt: job.receivedAt,
       envelope: job.envelope,
       ...(job.agent === undefined ? {} : { agent: job.agent }),
+      ...(job.trace === undefined ? {} : { trace: { ...job.trace } }),
     };
     const dedupe = job.deliveryId !== undefined && config.idempotencyTtlMs > 0;
     const opts: JobsOptions = {
@@ -284,6 +287,7 @@ export function bullmqRunner(options: BullmqRunnerOptions): BullmqRunner {
   return {
     name: "bullmq",
     roles: ["ingress", "worker", "both"],
+    messaging: { system: "bullmq", destination: config.queueName },
     start(runnerHost) {
       host = runnerHost;
       // The ingress connects at start, so the first request does not pay for it and an outage is seen early.
@@ -308,6 +312,10 @@ export function bullmqRunner(options: BullmqRunnerOptions): BullmqRunner {
       const limit = query?.limit ?? 100;
       const jobs = (await getQueue().getFailed(0, limit - 1)) as Array<Job<JobData>>;
       return jobs.filter((job) => job?.data?.v === 1).map(toDeadLetter);
+    },
+    async depth() {
+      const counts = await getQueue().getJobCounts("waiting", "prioritized", "delayed", "active");
+      return { waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0) + (counts.delayed ?? 0), running: counts.active ?? 0 };
     },
     async close(closeOptions) {
       closing = true;
@@ -338,6 +346,7 @@ function clusterPrefix(prefix: string): string {
 function toRunnerJob(data: JobData): RunnerJob {
   const job: RunnerJob = { runId: data.runId, webhookId: data.webhookId, deliveryId: data.deliveryId ?? undefined, receivedAt: data.receivedAt, envelope: data.envelope };
   if (data.agent !== undefined) job.agent = data.agent;
+  if (data.trace !== undefined) job.trace = data.trace;
   return job;
 }
 
