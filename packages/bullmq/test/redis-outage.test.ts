@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bearer, createInboundWebhooks } from "@hookrun/core";
-import { bullmqRunner } from "@hookrun/bullmq";
+import { bullmqRunner, type BullmqRunner } from "@hookrun/bullmq";
 import { recorder } from "../../../test/support/events";
 import { serveHooks, type HooksServer } from "../../../test/support/hooks-server";
 import { startRedisProcess, type RedisProcess } from "../../../test/support/redis-process";
@@ -93,6 +93,38 @@ describe("Redis outage", () => {
     }
     await server.close();
     await hooks.close({ timeoutMs: 5_000 });
+  });
+
+  it("a hung Redis (SIGSTOP: connected, answering nothing): 503 queue_unavailable after enqueueTimeoutMs, then sooner, 202 once it answers", { timeout: 60_000 }, async () => {
+    const rec = recorder();
+    const hooks = createInboundWebhooks({
+      webhooks: [{ id: "alerts", auth: bearer("t"), agent: () => {} }],
+      role: "ingress",
+      runner: bullmqRunner({ connection: { host: "127.0.0.1", port: redis.port }, queueName: "outage-hung" }),
+      logger: rec.logger,
+    });
+    const server = await serveHooks(hooks);
+    expect((await post(server, 0)).status).toBe(202);
+    redis.pause();
+    try {
+      const first = await post(server, 1);
+      const next = await post(server, 2);
+      expect(first).toMatchObject({ status: 503, code: "queue_unavailable", retryAfter: "5" });
+      expect(next).toMatchObject({ status: 503, code: "queue_unavailable", retryAfter: "5" });
+      // Bounded by enqueueTimeoutMs (2 s), then by the short wait (500 ms) while Redis has not answered since.
+      expect(first.ms).toBeGreaterThanOrEqual(1_900);
+      expect((hooks.runner as BullmqRunner).health()).toMatchObject({ ok: false, state: "down", detail: "Redis did not answer within 500 ms" });
+      expect(rec.logs.filter((log) => /queue backend unreachable/.test(log.message))).toHaveLength(1);
+    } finally {
+      redis.resume();
+    }
+    const deadline = Date.now() + 30_000;
+    let answer = await post(server, 3);
+    while (answer.status !== 202 && Date.now() < deadline) answer = await post(server, 3);
+    expect(answer.status).toBe(202);
+    expect(rec.logs.filter((log) => /queue backend reachable again/.test(log.message))).toHaveLength(1);
+    await server.close();
+    await hooks.close({ timeoutMs: 1_000 });
   });
 
   it("answers 503 queue_unavailable at once when Redis is down before the first request", { timeout: 60_000 }, async () => {
