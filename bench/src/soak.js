@@ -20,6 +20,8 @@ const { values: args } = parseArgs({
     warmup: { type: "string" },
     sample: { type: "string" },
     json: { type: "string" },
+    // `pool`: the "unique" delivery ids cycle through 1,000, so the idempotency map stops growing (a control run).
+    ids: { type: "string", default: "unique" },
   },
 });
 const smoke = args.smoke;
@@ -38,13 +40,15 @@ const BYTES_PER_DELIVERY_ID = 400;
 const IDEMPOTENCY_MAP_MAX = 100_000;
 
 const PATH = `${PATH_PREFIX}${WEBHOOK_ID}`;
+const pooled = args.ids === "pool";
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 const body1k = (n) => JSON.stringify({ event: "soak", n, text: "x".repeat(960) });
 
 /** The mix: [kind, weight, expected status, send(n)]. */
 const KINDS = [
-  ["valid, unique delivery id", 40, 202, (n) => http("POST", PATH, { authorization: `Bearer ${TOKEN}`, "idempotency-key": `soak-${n}` }, body1k(n))],
-  ["valid, repeated delivery id", 10, 202, (n) => http("POST", PATH, { authorization: `Bearer ${TOKEN}`, "idempotency-key": `soak-${Math.max(0, n - 50)}` }, body1k(n))],
+  ["valid, unique delivery id", 40, 202, (n) => http("POST", PATH, { authorization: `Bearer ${TOKEN}`, "idempotency-key": `soak-${pooled ? n % 1000 : n}` }, body1k(n))],
+  // 40 requests back is a "unique" request (slots 0-9 of the 100-slot schedule): a real replay.
+  ["valid, repeated delivery id", 10, 202, (n) => http("POST", PATH, { authorization: `Bearer ${TOKEN}`, "idempotency-key": `soak-${pooled ? (n - 40) % 1000 : n - 40}` }, body1k(n))],
   ["valid, no delivery id", 20, 202, (n) => http("POST", PATH, { authorization: `Bearer ${TOKEN}` }, body1k(n))],
   ["wrong token", 8, 401, (n) => http("POST", PATH, { authorization: "Bearer wrong" }, body1k(n))],
   ["unknown webhook", 4, 401, (n) => http("POST", `${PATH_PREFIX}nope-${n % 1000}`, { authorization: `Bearer ${TOKEN}` }, "{}")],
@@ -124,7 +128,7 @@ function runTraffic(untilMs) {
           continue;
         }
         const index = schedule[n % totalWeight];
-        if (index === 0 && warm) uniqueIdsAfterWarmup++;
+        if (index === 0 && warm && !pooled) uniqueIdsAfterWarmup++;
         inFlight++;
         void KINDS[index][3](n).then((status) => {
           inFlight--;
@@ -145,18 +149,6 @@ const round1 = (value) => Math.round(value * 10) / 10;
 const mib = (bytes) => Math.round((bytes / 1024 / 1024) * 10) / 10;
 
 const server = await startServer("hookrun-node", { execArgv: ["--expose-gc"] });
-// ServerProcess.ask sends only { type }: a GC probe needs the flag, so send it here.
-server.ask = function ask(type, extra = {}) {
-  return new Promise((resolve) => {
-    const onMessage = (message) => {
-      if (message?.type !== type) return;
-      this.child.off("message", onMessage);
-      resolve(message);
-    };
-    this.child.on("message", onMessage);
-    this.child.send({ type, ...extra });
-  });
-};
 
 const samples = [];
 let failed = false;

@@ -33,6 +33,17 @@ async function post(server: HooksServer, n: number): Promise<Answer> {
   return { status: res.status, code: res.json.code as string | undefined, retryAfter: res.headers.get("retry-after"), runId: res.json.runId as string | undefined, ms: performance.now() - started };
 }
 
+/** Posts until one is accepted (Redis is back and the client reconnected), for at most 30 s. */
+async function untilAccepted(server: HooksServer): Promise<Answer> {
+  const deadline = Date.now() + 30_000;
+  let answer = await post(server, -1);
+  while (answer.status !== 202 && Date.now() < deadline) {
+    await sleep(100);
+    answer = await post(server, -1);
+  }
+  return answer;
+}
+
 describe("Redis outage", () => {
   it("kill -9 of redis-server: 503 queue_unavailable + Retry-After at once, one log line each way, no 202 lost", { timeout: 120_000 }, async () => {
     const ran = new Set<string>();
@@ -77,14 +88,17 @@ describe("Redis outage", () => {
       if (answer.status === 202) continue;
       expect(answer).toMatchObject({ status: 503, code: "queue_unavailable", retryAfter: "5" });
     }
-    // Refused at once while Redis is known down (the old default waited 10 s for each).
+    // Refused at once while Redis is known down: no Redis wait at all (the old default waited 10 s
+    // for each). Measured: tens of ms; the bound is loose so a loaded machine cannot make it flaky.
     const slowest = Math.max(...duringOutage.map((a) => a.ms));
-    expect(slowest).toBeLessThan(2_500);
+    expect(slowest).toBeLessThan(5_000);
     // One line when the outage began, one when it ended: not one per request or reconnect attempt.
     expect(rec.logs.filter((log) => /queue backend unreachable/.test(log.message))).toHaveLength(1);
     await phase(() => rec.logs.some((log) => /queue backend reachable again/.test(log.message)), "the recovery line");
     expect(rec.logs.filter((log) => /queue backend reachable again/.test(log.message))).toHaveLength(1);
-    expect(rec.logs.filter((log) => log.level === "error")).toHaveLength(1);
+    expect(rec.logs.filter((log) => log.level === "error").map((log) => `${log.message} ${JSON.stringify(log.fields)}`)).toEqual([
+      expect.stringMatching(/^queue backend unreachable/),
+    ]);
     // Every 202 ran, the ones accepted just before the kill included (the AOF kept them).
     const accepted = answers.filter((a) => a.status === 202).map((a) => a.runId!);
     await phase(() => accepted.every((runId) => ran.has(runId)), `all ${accepted.length} accepted runs to run`);
@@ -118,10 +132,7 @@ describe("Redis outage", () => {
     } finally {
       redis.resume();
     }
-    const deadline = Date.now() + 30_000;
-    let answer = await post(server, 3);
-    while (answer.status !== 202 && Date.now() < deadline) answer = await post(server, 3);
-    expect(answer.status).toBe(202);
+    expect((await untilAccepted(server)).status).toBe(202);
     expect(rec.logs.filter((log) => /queue backend reachable again/.test(log.message))).toHaveLength(1);
     await server.close();
     await hooks.close({ timeoutMs: 1_000 });
@@ -140,13 +151,7 @@ describe("Redis outage", () => {
     const first = await post(server, 0);
     expect(first).toMatchObject({ status: 503, code: "queue_unavailable", retryAfter: "5" });
     await redis.restart();
-    const deadline = Date.now() + 30_000;
-    let answer = await post(server, 1);
-    while (answer.status !== 202 && Date.now() < deadline) {
-      await sleep(100);
-      answer = await post(server, 1);
-    }
-    expect(answer.status).toBe(202);
+    expect((await untilAccepted(server)).status).toBe(202);
     expect(rec.logs.filter((log) => /queue backend unreachable/.test(log.message))).toHaveLength(1);
     await server.close();
     await hooks.close({ timeoutMs: 1_000 });
