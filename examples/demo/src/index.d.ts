@@ -5,9 +5,12 @@ export interface DemoConfig {
   webhookId: string;
   token: string;
   tokenGenerated: boolean;
+  dashboardToken: string;
+  dashboardTokenGenerated: boolean;
 }
 export declare const demoAgent: Agent;
 export declare function demoConfig(env?: NodeJS.ProcessEnv): DemoConfig;
 export declare function createDemoHooks(config?: DemoConfig, options?: Omit<InboundWebhooksOptions, "webhooks">): InboundWebhooks;
+export declare function createDemoDashboard(hooks: InboundWebhooks, config: DemoConfig): import("@hookrun/dashboard").Dashboard;
 export declare function printStartup(name: string, config: DemoConfig): void;
 export declare function closeOnSignals(server: import("node:http").Server, hooks: InboundWebhooks): void;
