@@ -145,12 +145,12 @@ for (const mount of MOUNTS) {
     it("replay-many counts first (dryRun), refuses an empty filter, then replays what matches", async () => {
       const dry = await post("api/replay-many", { filter: { status: "failed", webhookId: "billing" }, dryRun: true });
       expect(dry.status).toBe(200);
-      expect(await dry.json()).toEqual({ count: 1 });
+      expect(await dry.json()).toEqual({ dryRun: true, matched: 1, replays: [], skipped: [] });
       await expectProblem(await post("api/replay-many", { filter: {}, dryRun: true }), 400, "invalid_request");
       await expectProblem(await post("api/replay-many", { filter: { status: "failed" } }, { ...asViewer, ...csrf }), 403, "forbidden");
       const done = await post("api/replay-many", { filter: { status: "failed", webhookId: "billing" }, dryRun: false });
       expect(done.status).toBe(202);
-      expect(await done.json()).toMatchObject({ count: 1 });
+      expect(await done.json()).toMatchObject({ dryRun: false, matched: 1, replays: [{ replayOf: expect.any(String) }] });
     });
 
     it("lists refused requests and a per-webhook summary of the last 24 hours", async () => {

@@ -224,7 +224,7 @@ export function dashboardClient(): void {
     start.addEventListener("click", async () => {
       start.setAttribute("disabled", "");
       try {
-        const { count } = await call("replay-many", { filter, dryRun: true });
+        const { matched: count } = await call("replay-many", { filter, dryRun: true });
         const confirm = h("button", { type: "button", class: "danger", testid: "replay-all-confirm", disabled: count === 0 }, `Replay ${count} run${count === 1 ? "" : "s"}`);
         const cancel = h("button", { type: "button" }, "Cancel");
         cancel.addEventListener("click", () => {
@@ -235,7 +235,11 @@ export function dashboardClient(): void {
           confirm.setAttribute("disabled", "");
           try {
             const done = await call("replay-many", { filter, dryRun: false });
-            panel.replaceChildren(h("p", { class: "banner ok", testid: "replay-all-done" }, `Replayed ${done.count} run${done.count === 1 ? "" : "s"}.`));
+            const replayed = done.replays.length;
+            const skipped = done.skipped.length;
+            panel.replaceChildren(
+              h("p", { class: "banner ok", testid: "replay-all-done" }, `Replayed ${replayed} run${replayed === 1 ? "" : "s"}${skipped ? `; ${skipped} could not be replayed` : ""}.`),
+            );
           } catch (error) {
             panel.replaceChildren(banner((error as Error).message));
           }

@@ -45,10 +45,10 @@ export function standInRuns(): StandInRuns {
     },
     async replayMany(filter, options) {
       const all = records.filter((run) => matches(run, filter));
-      if (options?.dryRun) return { count: all.length };
-      const runIds = [];
-      for (const run of all) runIds.push((await api.replay(run.runId)).runId);
-      return { count: runIds.length, runIds };
+      if (options?.dryRun) return { dryRun: true, matched: all.length, replays: [], skipped: [] };
+      const replays = [];
+      for (const run of all) replays.push({ runId: (await api.replay(run.runId)).runId, replayOf: run.runId });
+      return { dryRun: false, matched: all.length, replays, skipped: [] };
     },
     async refused(q) {
       return refusedEntries.slice(0, q?.limit ?? 100);
