@@ -417,6 +417,25 @@ export function dashboardClient(): void {
             "logs",
           )
         : h("p", { class: "muted" }, "no log lines"),
+      attempt.logsDropped ? h("p", { class: "muted" }, `${attempt.logsDropped} more line${attempt.logsDropped === 1 ? "" : "s"} not kept`) : null,
+    );
+  }
+
+  /** The stored request metadata: credential and signature headers were never stored. */
+  function requestView(request: Json): HTMLElement {
+    const headers = request.headers && typeof request.headers === "object" ? Object.entries(request.headers as Record<string, unknown>) : [];
+    return h(
+      "div",
+      { testid: "request" },
+      h("h2", null, "Request"),
+      metaList([
+        ["content type", request.contentType],
+        ["body", typeof request.bytes === "number" ? bytes(request.bytes) : undefined],
+      ]),
+      headers.length > 0
+        ? table(["header", "value"], headers.map(([name, value]) => h("tr", { testid: "request-header" }, h("td", { class: "mono" }, name), h("td", { class: "mono" }, String(value)))), "request-headers")
+        : null,
+      h("p", { class: "muted" }, "Credential and signature headers are never stored."),
     );
   }
 
@@ -444,7 +463,7 @@ export function dashboardClient(): void {
       }
     });
     const attempts = [...((run.attempts as Json[]) ?? [])].sort((a, b) => b.attempt - a.attempt);
-    const request = run.request ?? run.requestMeta ?? run.headers;
+    const request = run.request;
     const replays = (run.replays as string[]) ?? [];
     app.replaceChildren(
       h(
@@ -461,6 +480,7 @@ export function dashboardClient(): void {
           ["started", time(run.startedAt)],
           ["finished", time(run.finishedAt)],
           ["duration", duration(run.durationMs)],
+          ["replay reason", run.replayReason],
         ]),
         h(
           "div",
@@ -471,10 +491,12 @@ export function dashboardClient(): void {
         h("h2", null, `Attempts (${attempts.length})`),
         attempts.length > 0 ? h("ol", { class: "attempts", testid: "attempts" }, ...attempts.map(attemptView)) : h("p", { class: "muted" }, "not started yet"),
         h("h2", null, "Result"),
-        run.result === undefined ? h("p", { class: "muted" }, "no result") : looksLikeAgentRecord(run.result) ? agentRecordView(run.result) : jsonViewer(run.result, "result"),
-        request !== undefined ? h("div", null, h("h2", null, "Request (redacted)"), jsonViewer(request, "request")) : null,
-        h("h2", null, "Envelope (redacted)"),
-        run.envelope === undefined ? h("p", { class: "muted" }, "not stored") : jsonViewer(run.envelope, "payload"),
+        run.result === undefined ? h("p", { class: "muted" }, run.resultOmitted === "too_large" ? "not stored: larger than the store's limit" : run.resultOmitted === "not_json" ? "not stored: not JSON" : "no result") : looksLikeAgentRecord(run.result) ? agentRecordView(run.result) : jsonViewer(run.result, "result"),
+        request && typeof request === "object" ? requestView(request) : null,
+        h("h2", null, run.redacted ? "Envelope (redacted)" : "Envelope"),
+        run.envelope === undefined
+          ? h("p", { class: "muted", testid: "payload-omitted" }, run.envelopeOmitted === "too_large" ? "not stored: larger than the store's limit" : "not stored")
+          : jsonViewer(run.envelope, "payload"),
       ),
     );
   }
