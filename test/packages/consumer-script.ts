@@ -73,13 +73,23 @@ async function main() {
   // Needs Redis to run; loading it and its pure helper shows the package and its peers resolve.
   const bullmqDeduplicationId = names.includes("@hookrun/bullmq") ? (await load("@hookrun/bullmq")).deduplicationId("demo", "dlv-1") : null;
 
+  // @opentelemetry/api is an optional peer, not installed here: the default ("auto") served above;
+  // asking for telemetry explicitly says what is missing.
+  let telemetryTrue;
+  try {
+    core.createInboundWebhooks({ webhooks: [], telemetry: true });
+    telemetryTrue = "created";
+  } catch (error) {
+    telemetryTrue = error.field;
+  }
+
   await hooks.close();
   const sameCore = {
     express: express.createInboundWebhooks === core.createInboundWebhooks,
     koa: koa.createInboundWebhooks === core.createInboundWebhooks,
     next: next.createInboundWebhooks === core.createInboundWebhooks,
   };
-  console.log(JSON.stringify({ exportsOf, status, envelopes, cliDigest, sameCore, bullmqDeduplicationId, dashboard: dashboardReport }));
+  console.log(JSON.stringify({ exportsOf, status, envelopes, cliDigest, sameCore, bullmqDeduplicationId, telemetryTrue, dashboard: dashboardReport }));
 }
 main().catch((error) => {
   console.error(error);

@@ -23,17 +23,24 @@ interface ConsumerReport {
   sameCore: Record<string, boolean>;
   bullmqDeduplicationId: string | null;
   dashboard: { page: number; script: [number, string, boolean]; runs: boolean };
+  telemetryTrue: string;
 }
 
 /**
  * The peers an app would install next to the packages (express, koa, bullmq, ioredis...), at the
  * ranges the packages declare. Not next: its adapter only uses Fetch types, and next is ~100 MB.
+ * Not the optional ones (@opentelemetry/api): every package must load and serve without them.
  */
 function peerInstalls(): string[] {
   const peers = new Map<string, string>();
   for (const pkg of packages) {
-    const manifest = JSON.parse(readFileSync(join(pkg.dir, "package.json"), "utf8")) as { peerDependencies?: Record<string, string> };
-    for (const [name, range] of Object.entries(manifest.peerDependencies ?? {})) if (name !== "next") peers.set(name, range);
+    const manifest = JSON.parse(readFileSync(join(pkg.dir, "package.json"), "utf8")) as {
+      peerDependencies?: Record<string, string>;
+      peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+    };
+    for (const [name, range] of Object.entries(manifest.peerDependencies ?? {})) {
+      if (name !== "next" && !manifest.peerDependenciesMeta?.[name]?.optional) peers.set(name, range);
+    }
   }
   return [...peers].map(([name, range]) => `${name}@${range}`);
 }
@@ -61,7 +68,8 @@ describe("packed tarballs in a fresh npm consumer project", () => {
     for (const format of ["cjs", "esm"] as const) {
       const file = join(dir, `consumer.${format === "cjs" ? "cjs" : "mjs"}`);
       await writeFile(file, consumerScript(format, names));
-      const { stdout } = await run(process.execPath, [file], { cwd: dir });
+      // No NODE_PATH: pnpm's bin shims set one to the workspace's hoisted packages, which a fresh app lacks.
+      const { stdout } = await run(process.execPath, [file], { cwd: dir, env: { ...process.env, NODE_PATH: "" } });
       reports[format] = JSON.parse(stdout) as ConsumerReport;
     }
   }, 120_000);
@@ -98,6 +106,11 @@ describe("packed tarballs in a fresh npm consumer project", () => {
 
   it.each(["cjs", "esm"] as const)("%s: @hookrun/dashboard serves its page, its script and the runs from the installed package", (format) => {
     expect(reports[format]!.dashboard).toEqual({ page: 200, script: [200, "text/javascript; charset=utf-8", true], runs: true });
+  });
+
+  it("serves without the optional peer @opentelemetry/api (not installed), and telemetry: true then names the option", async () => {
+    await expect(readFile(join(dir, "node_modules", "@opentelemetry", "api", "package.json"))).rejects.toThrow(/ENOENT/);
+    expect([reports.cjs!.telemetryTrue, reports.esm!.telemetryTrue]).toEqual(["options.telemetry", "options.telemetry"]);
   });
 
   it("require() and import() expose the same names for every package", () => {

@@ -19,12 +19,46 @@ export { renderAgentContext } from "./agent/render-agent-context";
 export type { AgentContextOptions } from "./agent/render-agent-context";
 export { memoryRunner } from "./runner/memory-runner";
 export type { MemoryRunnerOptions } from "./runner/memory-runner";
-export type { DeadLetter, EnqueueReceipt, Runner, RunnerHost, RunnerJob, RunnerRole } from "./runner/runner";
+export type { DeadLetter, EnqueueReceipt, QueueDepth, Runner, RunnerHost, RunnerJob, RunnerRole } from "./runner/runner";
 // Building blocks for runners (used by @hookrun/bullmq), so every runner behaves the same.
 export { AttemptFailure, backoffDelay, executeRun, raceTimeout, reportFailure, RunTimeoutError } from "./runner/execute-run";
 export type { BackoffPolicy, RunAttempt } from "./runner/execute-run";
 export { DEFAULT_IDEMPOTENCY_TTL_MS, runnerOptionsSchema } from "./runner/runner-options";
 export type { RunnerOptions } from "./runner/runner-options";
+export type {
+  RedactFunction,
+  RefusedRequest,
+  ReplayManyResult,
+  RunAttemptRecord,
+  RunFilter,
+  RunLogLine,
+  RunPage,
+  RunQuery,
+  RunRecord,
+  RunRedaction,
+  RunRequestMetadata,
+  RunRetention,
+  RunsApi,
+  RunsOptions,
+  RunStatus,
+  RunStore,
+  RunStoreQuery,
+  StoredAttemptEnd,
+  StoredRunStart,
+} from "./runs/types";
+export { RUN_STATUSES } from "./runs/types";
+export { memoryRunStore } from "./runs/memory-run-store";
+export type { MemoryRunStoreOptions } from "./runs/memory-run-store";
+export type { AttemptRecorder, LogLevel, RunRecorder } from "./runs/recorder";
+export {
+  DEFAULT_MAX_LOG_LINES,
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  DEFAULT_MAX_REFUSED,
+  DEFAULT_MAX_RESULT_BYTES,
+  DEFAULT_MAX_RUN_AGE_MS,
+  DEFAULT_MAX_RUN_BYTES,
+  DEFAULT_MAX_RUNS,
+} from "./runs/options";
 export { parseOptions } from "./config";
 export { describeError } from "./logger";
 export { HookrunConfigError, HookrunError, statusOf } from "./errors";
@@ -46,3 +80,4 @@ export type {
   WebhookFields,
   WebhookResolver,
 } from "./types";
+export type { TelemetryOption } from "./telemetry/telemetry";
