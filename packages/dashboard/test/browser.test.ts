@@ -23,7 +23,7 @@ describe("dashboard in a real headless Chromium", () => {
 
   beforeAll(async () => {
     live = await liveDashboard({ pollIntervalMs: 300 });
-    runs = (live.hooks as unknown as { runs: RunsApi }).runs;
+    runs = live.runs;
     base = live.base;
     await live.settled(await live.send({ event: "customer.alert.created" }, { "idempotency-key": "delivery-ok" }));
     failedRunId = await live.send({ mode: "fail" }, { "idempotency-key": "delivery-failed" });
@@ -33,7 +33,7 @@ describe("dashboard in a real headless Chromium", () => {
     agentRunId = await live.send({ mode: "agent" });
     for (const runId of [failedRunId, hostileRunId, hostileResultRunId, bigRunId, agentRunId]) await live.settled(runId);
     // A refused request whose webhook id (as sent in the URL) is hostile.
-    await fetch(`${live.server.origin}/inbound-webhooks/${encodeURIComponent(HOSTILE)}`, { method: "POST", body: "{}" });
+    expect((await live.hooks.handleInboundWebhook({ method: "POST", webhookId: HOSTILE, headers: {}, body: "{}" })).status).toBe(401);
     browser = await launchChromium();
   });
   afterAll(async () => {
@@ -193,8 +193,7 @@ describe("dashboard in a real headless Chromium", () => {
   });
 
   it("summarizes runs per webhook over the last 24 hours, each count linking to those runs", async () => {
-    // Let the replays of the tests before settle, so the counts hold still.
-    for (const run of (await runs.list({ limit: 500 })).runs) await live.settled(run.runId);
+    await live.quiet();
     const failed = (await runs.list({ status: "failed", webhookId: "alerts", limit: 500 })).runs.length;
     const { page, context } = await openPage(browser, VIEWER);
     await page.goto(`${base}#/webhooks`);

@@ -1,6 +1,5 @@
 import { createServer } from "node:http";
-import { bearer, createInboundWebhooks, memoryRunner, type Agent, type InboundWebhooks, type RunRecord } from "@hookrun/core";
-import { handleNodeRequest } from "@hookrun/core/node";
+import { bearer, createInboundWebhooks, memoryRunner, type Agent, type InboundWebhooks, type RunRecord, type RunsApi } from "@hookrun/core";
 import { createDashboard, type DashboardOptions } from "@hookrun/dashboard";
 import { listen, type RunningServer } from "./servers";
 
@@ -45,72 +44,90 @@ const agent: Agent<{ mode?: string }> = (envelope, ctx) => {
   return { ok: true };
 };
 
+export interface LiveHooks {
+  hooks: InboundWebhooks;
+  runs: RunsApi;
+  /** Delivers `payload` to a webhook (`alerts` unless named) as a sender would; the `202`'s runId. */
+  send(payload: unknown, headers?: Record<string, string>, webhookId?: string): Promise<string>;
+  /** The run's record once it has succeeded or failed. */
+  settled(runId: string): Promise<RunRecord>;
+  /** Every run settled (the replays earlier steps started included), so counts hold still. */
+  quiet(): Promise<void>;
+}
+
+/** Real hooks (memory runner: two attempts, no backoff) with two webhooks, `alerts` and `billing`, and the test agent. */
+export function liveHooks(): LiveHooks {
+  const hooks = createInboundWebhooks({
+    webhooks: [
+      { id: "alerts", auth: bearer(WEBHOOK_TOKEN), agent },
+      { id: "billing", auth: bearer(WEBHOOK_TOKEN), agent },
+    ],
+    runner: memoryRunner({ attempts: 2, backoff: { delayMs: 0, jitter: 0 } }),
+    logger: { debug() {}, info() {}, warn() {}, error() {} },
+  });
+  const { runs } = hooks;
+  const settled = async (runId: string) => {
+    for (let tries = 0; tries < 2_000; tries++) {
+      const run = await runs.get(runId);
+      if (run && (run.status === "succeeded" || run.status === "failed")) return run;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    throw new Error(`run ${runId} did not settle`);
+  };
+  return {
+    hooks,
+    runs,
+    async send(payload, headers = {}, webhookId = "alerts") {
+      const response = await hooks.handleInboundWebhook({
+        method: "POST",
+        webhookId,
+        headers: { authorization: `Bearer ${WEBHOOK_TOKEN}`, "content-type": "application/json", ...headers },
+        body: JSON.stringify(payload),
+      });
+      if (response.status !== 202) throw new Error(`webhook answered ${response.status}: ${response.body}`);
+      return (JSON.parse(response.body) as { runId: string }).runId;
+    },
+    settled,
+    async quiet() {
+      for (const run of (await runs.list({ limit: 500 })).runs) await settled(run.runId);
+    },
+  };
+}
+
 export interface Seen {
   method: string;
   path: string;
   status: number;
 }
 
-export interface LiveDashboard {
-  hooks: InboundWebhooks;
+export interface LiveDashboard extends LiveHooks {
   server: RunningServer;
   /** `<origin>/hookrun/` */
   base: string;
   /** Every request the dashboard answered, for assertions about what reached the server. */
   seen: Seen[];
-  /** POSTs `payload` to the `alerts` webhook as a sender would; the `202`'s runId. */
-  send(payload: unknown, headers?: Record<string, string>): Promise<string>;
-  /** The run's record once it has succeeded or failed. */
-  settled(runId: string): Promise<RunRecord>;
   close(): Promise<void>;
 }
 
-/**
- * Real hooks (memory runner: two attempts, no backoff) with one webhook `alerts` and the dashboard
- * (operator and viewer tokens) in one node:http server, as an app would mount both.
- */
+/** {@link liveHooks} and the dashboard (operator and viewer tokens) on `node:http`, port 0. */
 export async function liveDashboard(options: Partial<DashboardOptions> = {}): Promise<LiveDashboard> {
-  const hooks = createInboundWebhooks({
-    webhooks: [{ id: "alerts", auth: bearer(WEBHOOK_TOKEN), agent }],
-    runner: memoryRunner({ attempts: 2, backoff: { delayMs: 0, jitter: 0 } }),
-    logger: { debug() {}, info() {}, warn() {}, error() {} },
-  });
-  const dashboard = createDashboard(hooks, { authorize: { operator: OPERATOR, viewer: VIEWER }, ...options });
+  const live = liveHooks();
+  const dashboard = createDashboard(live.hooks, { authorize: { operator: OPERATOR, viewer: VIEWER }, ...options });
   const seen: Seen[] = [];
   const server = await listen(
     createServer((req, res) => {
-      const webhook = /^\/inbound-webhooks\/([^/?]+)/.exec(req.url ?? "");
-      if (webhook) return void handleNodeRequest(hooks, req, res, decodeURIComponent(webhook[1]!));
       res.on("finish", () => seen.push({ method: req.method!, path: req.url!, status: res.statusCode }));
       dashboard.node(req, res);
     }),
   );
-  const runs = (hooks as InboundWebhooks & { runs: { get(id: string): Promise<RunRecord | undefined> } }).runs;
   return {
-    hooks,
+    ...live,
     server,
     base: `${server.origin}${dashboard.basePath}/`,
     seen,
-    async send(payload, headers = {}) {
-      const response = await fetch(`${server.origin}/inbound-webhooks/alerts`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${WEBHOOK_TOKEN}`, "content-type": "application/json", ...headers },
-        body: JSON.stringify(payload),
-      });
-      if (response.status !== 202) throw new Error(`webhook answered ${response.status}: ${await response.text()}`);
-      return ((await response.json()) as { runId: string }).runId;
-    },
-    async settled(runId) {
-      for (let tries = 0; tries < 2_000; tries++) {
-        const run = await runs.get(runId);
-        if (run && (run.status === "succeeded" || run.status === "failed")) return run;
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-      throw new Error(`run ${runId} did not settle`);
-    },
     async close() {
       await server.close();
-      await hooks.close({ timeoutMs: 1_000 });
+      await live.hooks.close({ timeoutMs: 1_000 });
     },
   };
 }
