@@ -7,6 +7,7 @@ import { memoryRunner } from "./runner/memory-runner";
 import type { Runner, RunnerRole } from "./runner/runner";
 import { createTelemetry, type TelemetryOption } from "./telemetry/telemetry";
 import { HookrunConfigError } from "./errors";
+import { Deadlines } from "./timers/deadlines";
 import type { HookrunEvent, InboundRequest, InboundResponse, Logger, WebhookDefinition, WebhookResolver } from "./types";
 import { createRegistry, webhookSchema } from "./webhooks/registry";
 import { memoryRunStore } from "./runs/memory-run-store";
@@ -173,6 +174,7 @@ export function createInboundWebhooks(options: InboundWebhooksOptions): InboundW
     isClosing: () => closing,
     servesHttp: role !== "worker",
     bodyTimeoutMs: config.bodyTimeoutMs,
+    bodyDeadlines: new Deadlines(config.bodyTimeoutMs),
     maxDepth: config.maxDepth,
   };
   runner.start(telemetry ? { resolveAgent: registry.resolveAgent, logger, emit, role, runs, telemetry } : { resolveAgent: registry.resolveAgent, logger, emit, role, runs });

@@ -1,6 +1,6 @@
 import { noEvents } from "../events/no-events";
 import { childLogger, describeError, noLog } from "../logger";
-import type { DeadlineEntry, Deadlines } from "./deadlines";
+import type { DeadlineEntry, Deadlines } from "../timers/deadlines";
 import type { AttemptRecorder } from "../runs/recorder";
 import { recordingLogger } from "../runs/recording-logger";
 import type { AttemptTrace } from "../telemetry/telemetry";

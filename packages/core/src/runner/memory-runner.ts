@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { parseOptions } from "../config";
 import { HookrunError } from "../errors";
-import { Deadlines } from "./deadlines";
+import { Deadlines } from "../timers/deadlines";
 import { Attempt, backoffDelay, raceTimeout, reportFailure } from "./execute-run";
 import type { DeadLetter, EnqueueReceipt, Runner, RunnerHost, RunnerJob } from "./runner";
 import { runnerOptionsSchema, type RunnerOptions } from "./runner-options";
