@@ -65,6 +65,9 @@ describe("dashboard in a real headless Chromium", () => {
     const replayId = await page.getByTestId("run-id").textContent();
     expect(replayId).not.toBe(failedRunId);
     expect(await page.getByTestId("replay-of").textContent()).toBe(`Replay of ${failedRunId}`);
+    // The open page follows the replay until it settles: it fails again, twice.
+    await page.locator("h1 .status-failed").waitFor();
+    expect(await page.getByTestId("attempt-error").allTextContents()).toEqual(["CRM down (attempt 2)", "CRM down (attempt 1)"]);
     expect(live.seen.filter((request) => request.method === "POST")).toEqual([{ method: "POST", path: `/hookrun/api/runs/${failedRunId}/replay`, status: 202 }]);
     expect((await runs.get(replayId!))?.replayOf).toBe(failedRunId);
 

@@ -443,9 +443,25 @@ export function dashboardClient(): void {
     return h("dl", { class: "meta" }, ...entries.flatMap(([label, value]) => (value === undefined || value === null || value === "" ? [] : [h("dt", null, label), h("dd", null, value)])));
   }
 
-  async function runView(runId: string, token: number): Promise<void> {
-    const run = await call(`runs/${encodeURIComponent(runId)}`);
+  /** What changes while a run is under way; the page is redrawn only when it does. */
+  const progress = (run: Json) => JSON.stringify([run.status, run.attempts?.length, run.attempts?.[run.attempts.length - 1]?.finishedAt, run.replays?.length]);
+
+  async function runView(runId: string, token: number, known?: Json): Promise<void> {
+    const run = known ?? (await call(`runs/${encodeURIComponent(runId)}`));
     if (token !== renderToken) return;
+    if (!["succeeded", "failed"].includes(run.status)) {
+      // Until the run settles, follow it (a replay just started, a retry under way).
+      poller = window.setInterval(async () => {
+        try {
+          const latest = await call(`runs/${encodeURIComponent(runId)}`);
+          if (token !== renderToken || progress(latest) === progress(run)) return;
+          stopPolling();
+          await runView(runId, token, latest);
+        } catch {
+          // retried on the next tick
+        }
+      }, pollMs);
+    }
     const replayButton = h(
       "button",
       { type: "button", class: "danger", testid: "replay", disabled: role !== "operator", title: role === "operator" ? "" : "replaying needs the operator role" },
