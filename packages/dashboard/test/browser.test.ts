@@ -97,6 +97,32 @@ describe("dashboard in a real headless Chromium", () => {
     await context.close();
   });
 
+  it("filters by status and time, and finds a run by its run id or its delivery id", async () => {
+    const { page, context } = await openPage(browser, VIEWER);
+    await page.goto(base);
+    await page.getByTestId("run-row").first().waitFor();
+    const filter = async (fill: () => Promise<void>) => {
+      await fill();
+      // Wait for the list the new filter draws, not the one on screen.
+      await page.getByTestId("runs").evaluate((table) => table.setAttribute("data-stale", ""));
+      await page.getByRole("button", { name: "Filter" }).click();
+      await page.locator("[data-testid=runs]:not([data-stale])").waitFor();
+      return page.getByTestId("run-row").evaluateAll(rowIds);
+    };
+    // The run of that delivery, and its replays (a replay keeps the delivery id).
+    const ofDelivery = (await runs.list({ deliveryId: "delivery-failed" })).runs.map((run) => run.runId);
+    expect(ofDelivery).toContain(failedRunId);
+    expect(await filter(() => page.getByTestId("search").fill("delivery-failed"))).toEqual(ofDelivery);
+    expect(page.url()).toBe(`${base}#/runs?q=delivery-failed`);
+    expect(await filter(() => page.getByTestId("search").fill(agentRunId))).toEqual([agentRunId]);
+    await page.getByTestId("search").fill("");
+    const failed = (await runs.list({ status: "failed", limit: 500 })).runs.map((run) => run.runId);
+    expect(await filter(() => page.locator("select[name=status]").selectOption("failed").then(() => undefined))).toEqual(failed);
+    expect(await filter(() => page.locator("select[name=within]").selectOption("1h").then(() => undefined))).toEqual(failed);
+    expect(page.url()).toBe(`${base}#/runs?status=failed&within=1h`);
+    await context.close();
+  });
+
   it("without credentials shows the sign-in page and no data", async () => {
     const { page, context } = await openPage(browser, undefined);
     const response = await page.goto(base);

@@ -171,12 +171,17 @@ export function dashboardClient(): void {
     cells[7]!.textContent = run.lastError ?? "";
   }
 
+  /** "Received within" choices: the page keeps the window (`24h`), the API gets a time. */
+  const WINDOWS: Record<string, number> = { "1h": 3_600_000, "24h": 86_400_000, "7d": 604_800_000 };
+
   function runsQuery(filters: URLSearchParams, cursor?: string): string {
     const query = new URLSearchParams();
-    for (const key of ["status", "webhookId", "q", "since"]) {
+    for (const key of ["status", "webhookId", "q"]) {
       const value = filters.get(key);
       if (value) query.set(key, value);
     }
+    const windowMs = WINDOWS[filters.get("within") ?? ""];
+    if (windowMs) query.set("since", String(Date.now() - windowMs));
     if (cursor) query.set("cursor", cursor);
     return `runs?${query}`;
   }
@@ -191,6 +196,13 @@ export function dashboardClient(): void {
     status.value = fixedStatus ?? filters.get("status") ?? "";
     const webhook = h("input", { name: "webhookId", placeholder: "webhook id", value: filters.get("webhookId") ?? "" }) as HTMLInputElement;
     const search = h("input", { name: "q", placeholder: "run id or delivery id", value: filters.get("q") ?? "", testid: "search" }) as HTMLInputElement;
+    const within = h(
+      "select",
+      { name: "within" },
+      h("option", { value: "" }, "any time"),
+      ...Object.keys(WINDOWS).map((key) => h("option", { value: key }, `last ${key}`)),
+    ) as HTMLSelectElement;
+    within.value = filters.get("within") ?? "";
     return h(
       "form",
       {
@@ -201,21 +213,24 @@ export function dashboardClient(): void {
           if (!fixedStatus && status.value) next.set("status", status.value);
           if (webhook.value.trim()) next.set("webhookId", webhook.value.trim());
           if (search.value.trim()) next.set("q", search.value.trim());
+          if (within.value) next.set("within", within.value);
           location.hash = `#/${view}?${next}`;
         },
       },
       status,
       webhook,
+      within,
       search,
       h("button", { type: "submit" }, "Filter"),
     );
   }
 
   function replayAllPanel(filters: URLSearchParams): HTMLElement {
-    const filter: Record<string, string> = { status: "failed" };
+    const filter: Record<string, string | number> = { status: "failed" };
     const webhookId = filters.get("webhookId");
     if (webhookId) filter.webhookId = webhookId;
     const panel = h("div", { class: "replay-all", testid: "replay-all" });
+    if (filters.get("q")) return h("p", { class: "muted", testid: "replay-all" }, "Clear the search to replay all matching runs.");
     const start = h(
       "button",
       { type: "button", testid: "replay-all-start", disabled: role !== "operator", title: role === "operator" ? "" : "replaying needs the operator role" },
@@ -223,6 +238,8 @@ export function dashboardClient(): void {
     );
     start.addEventListener("click", async () => {
       start.setAttribute("disabled", "");
+      const windowMs = WINDOWS[filters.get("within") ?? ""];
+      if (windowMs) filter.since = Date.now() - windowMs;
       try {
         const { matched: count } = await call("replay-many", { filter, dryRun: true });
         const confirm = h("button", { type: "button", class: "danger", testid: "replay-all-confirm", disabled: count === 0 }, `Replay ${count} run${count === 1 ? "" : "s"}`);
