@@ -315,10 +315,14 @@ export function dashboardClient(): void {
     let cursor: string | undefined = nextCursor;
     more.hidden = !cursor;
     more.addEventListener("click", async () => {
-      const page = await call(runsQuery(filters, cursor));
-      append(page.runs);
-      cursor = page.nextCursor;
-      more.hidden = !cursor;
+      try {
+        const page = await call(runsQuery(filters, cursor));
+        append(page.runs);
+        cursor = page.nextCursor;
+        more.hidden = !cursor;
+      } catch (error) {
+        more.before(banner((error as Error).message));
+      }
     });
     // New runs wait behind a bar: the rows under the reader's eyes never move by themselves.
     let pending: Json[] = [];
