@@ -303,4 +303,19 @@ describe("dashboard in a real headless Chromium", () => {
       await proxy.close();
     }
   });
+
+  it("pages through more runs than one page holds with 'Load more', in order", async () => {
+    for (let index = 0; index < 50; index++) await live.send({ event: "bulk", index });
+    await live.quiet();
+    const all = (await runs.list({ limit: 500 })).runs.map((run) => run.runId);
+    expect(all.length).toBeGreaterThan(50);
+    const { page, context } = await openPage(browser, VIEWER);
+    await page.goto(base);
+    await page.getByTestId("run-row").first().waitFor();
+    expect(await page.getByTestId("run-row").evaluateAll(rowIds)).toEqual(all.slice(0, 50));
+    await page.getByTestId("load-more").click();
+    await page.locator(`[data-run-id="${all[all.length - 1]}"]`).waitFor();
+    expect(await page.getByTestId("run-row").evaluateAll(rowIds)).toEqual(all.slice(0, 100));
+    await context.close();
+  });
 });
