@@ -19,6 +19,7 @@ import {
 import { isRedisCluster, Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job, type JobsOptions } from "bullmq";
 import { z } from "zod";
 import { createBackendHealth, ingressClient, isConnectionError, watchConnection, workerConnection, type BackendState, type RedisClient } from "./backend-health";
+import { redisEffectStore } from "./redis-effect-store";
 
 const DAY_MS = 86_400_000;
 
@@ -107,6 +108,8 @@ interface JobData {
   envelope: Envelope;
   /** A fan-out webhook's agent name; absent for a webhook with one agent. */
   agent?: string;
+  /** The PRODUCER span's W3C trace context (`traceparent`, `tracestate`), when telemetry records. */
+  trace?: Record<string, string>;
 }
 
 const SHUTTING_DOWN = new HookrunError("shutting_down", "The server is shutting down; retry later.", { headers: { "retry-after": "5" } });
@@ -164,6 +167,7 @@ export function bullmqRunner(options: BullmqRunnerOptions): BullmqRunner {
   let closing = false;
   let pending = 0;
   let counting: Promise<number> | undefined;
+  const effects = redisEffectStore(() => getQueue().getBackend().client, (key) => getQueue().toKey(`effect:${key}`), config.effectTtlMs);
 
   function getQueue(): Queue {
     if (!queue) {
@@ -226,6 +230,7 @@ export function bullmqRunner(options: BullmqRunnerOptions): BullmqRunner {
       receivedAt: job.receivedAt,
       envelope: job.envelope,
       ...(job.agent === undefined ? {} : { agent: job.agent }),
+      ...(job.trace === undefined ? {} : { trace: { ...job.trace } }),
     };
     const dedupe = job.deliveryId !== undefined && config.idempotencyTtlMs > 0;
     const opts: JobsOptions = {
@@ -254,7 +259,7 @@ export function bullmqRunner(options: BullmqRunnerOptions): BullmqRunner {
     const runSignal = signal ? AbortSignal.any([signal, abortRuns.signal]) : abortRuns.signal;
     // attemptsStarted counts every start, including one cut short by a killed worker (which attemptsMade misses).
     const attempt = Math.max(job.attemptsStarted ?? 0, job.attemptsMade + 1);
-    await executeRun(host!, { job: runnerJob, attempt, timeoutMs: config.timeoutMs, signal: runSignal });
+    await executeRun(host!, { job: runnerJob, attempt, timeoutMs: config.timeoutMs, signal: runSignal, effects });
   }
 
   function startWorker(runnerHost: RunnerHost): void {
@@ -282,6 +287,7 @@ export function bullmqRunner(options: BullmqRunnerOptions): BullmqRunner {
   return {
     name: "bullmq",
     roles: ["ingress", "worker", "both"],
+    messaging: { system: "bullmq", destination: config.queueName },
     start(runnerHost) {
       host = runnerHost;
       // The ingress connects at start, so the first request does not pay for it and an outage is seen early.
@@ -306,6 +312,10 @@ export function bullmqRunner(options: BullmqRunnerOptions): BullmqRunner {
       const limit = query?.limit ?? 100;
       const jobs = (await getQueue().getFailed(0, limit - 1)) as Array<Job<JobData>>;
       return jobs.filter((job) => job?.data?.v === 1).map(toDeadLetter);
+    },
+    async depth() {
+      const counts = await getQueue().getJobCounts("waiting", "prioritized", "delayed", "active");
+      return { waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0) + (counts.delayed ?? 0), running: counts.active ?? 0 };
     },
     async close(closeOptions) {
       closing = true;
@@ -336,6 +346,7 @@ function clusterPrefix(prefix: string): string {
 function toRunnerJob(data: JobData): RunnerJob {
   const job: RunnerJob = { runId: data.runId, webhookId: data.webhookId, deliveryId: data.deliveryId ?? undefined, receivedAt: data.receivedAt, envelope: data.envelope };
   if (data.agent !== undefined) job.agent = data.agent;
+  if (data.trace !== undefined) job.trace = data.trace;
   return job;
 }
 
