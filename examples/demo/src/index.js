@@ -2,6 +2,8 @@ import { randomBytes } from "node:crypto";
 import { bearer, createInboundWebhooks } from "@hookrun/core";
 import { createDashboard } from "@hookrun/dashboard";
 
+export { closeOnSignals } from "./shutdown.js";
+
 /**
  * The demo agent: one JSON line per run on stdout, holding the exact envelope it received.
  * A real agent would call an LLM or an API here, passing `ctx.signal` along.
@@ -62,14 +64,4 @@ export function printStartup(name, config) {
     config.dashboardTokenGenerated ? `dashboard token (generated for this run): ${config.dashboardToken}` : "dashboard token: from HOOKRUN_DASHBOARD_TOKEN",
   ];
   process.stderr.write(`${lines.join("\n")}\n`);
-}
-
-/** On SIGINT/SIGTERM: stop listening, let accepted runs finish (10 s at most), exit. */
-export function closeOnSignals(server, hooks) {
-  for (const signal of ["SIGINT", "SIGTERM"]) {
-    process.once(signal, () => {
-      server.close();
-      void hooks.close({ timeoutMs: 10_000 }).then(() => process.exit(0));
-    });
-  }
 }
