@@ -25,7 +25,7 @@ async function dumpRunStores(): Promise<string> {
   for (const key of keys) {
     const type = await redis.type(key);
     if (type === "hash") parts.push(key, JSON.stringify(await redis.hgetall(key)));
-    else if (type === "zset") parts.push(key, JSON.stringify(await redis.zrange(key, 0, -1)));
+    else if (type === "zset") parts.push(key, JSON.stringify(await redis.zrange(key, "0", "-1")));
     else if (type === "list") parts.push(key, JSON.stringify(await redis.lrange(key, 0, -1)));
     else if (type === "string") parts.push(key, String(await redis.get(key)));
   }
