@@ -108,6 +108,8 @@ interface JobData {
   envelope: Envelope;
   /** A fan-out webhook's agent name; absent for a webhook with one agent. */
   agent?: string;
+  /** The PRODUCER span's W3C trace context (`traceparent`, `tracestate`), when telemetry records. */
+  trace?: Record<string, string>;
 }
 
 const SHUTTING_DOWN = new HookrunError("shutting_down", "The server is shutting down; retry later.", { headers: { "retry-after": "5" } });
@@ -228,6 +230,7 @@ export function bullmqRunner(options: BullmqRunnerOptions): BullmqRunner {
       receivedAt: job.receivedAt,
       envelope: job.envelope,
       ...(job.agent === undefined ? {} : { agent: job.agent }),
+      ...(job.trace === undefined ? {} : { trace: { ...job.trace } }),
     };
     const dedupe = job.deliveryId !== undefined && config.idempotencyTtlMs > 0;
     const opts: JobsOptions = {
@@ -259,6 +262,7 @@ export function bullmqRunner(options: BullmqRunnerOptions): BullmqRunner {
       receivedAt: data.receivedAt,
       envelope: data.envelope,
       ...(data.agent === undefined ? {} : { agent: data.agent }),
+      ...(data.trace === undefined ? {} : { trace: data.trace }),
     };
     const runSignal = signal ? AbortSignal.any([signal, abortRuns.signal]) : abortRuns.signal;
     // attemptsStarted counts every start, including one cut short by a killed worker (which attemptsMade misses).
@@ -291,6 +295,7 @@ export function bullmqRunner(options: BullmqRunnerOptions): BullmqRunner {
   return {
     name: "bullmq",
     roles: ["ingress", "worker", "both"],
+    messaging: { system: "bullmq", destination: config.queueName },
     start(runnerHost) {
       host = runnerHost;
       // The ingress connects at start, so the first request does not pay for it and an outage is seen early.
@@ -315,6 +320,10 @@ export function bullmqRunner(options: BullmqRunnerOptions): BullmqRunner {
       const limit = query?.limit ?? 100;
       const jobs = (await getQueue().getFailed(0, limit - 1)) as Array<Job<JobData>>;
       return jobs.filter((job) => job?.data?.v === 1).map(toDeadLetter);
+    },
+    async depth() {
+      const counts = await getQueue().getJobCounts("waiting", "prioritized", "delayed", "active");
+      return { waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0) + (counts.delayed ?? 0), running: counts.active ?? 0 };
     },
     async close(closeOptions) {
       closing = true;
