@@ -118,7 +118,7 @@ const QUEUE_UNAVAILABLE = new HookrunError(
   "The webhook queue is temporarily unavailable, so this delivery was not accepted; retry it later (same body, same delivery id).",
   { headers: { "retry-after": "5" } },
 );
-// While Redis has not answered since a failure: a short wait, so a hung Redis does not hold every request.
+// After a timeout, until Redis answers again: a short wait, so a hung Redis does not hold every request.
 const UNHEALTHY_TIMEOUT_MS = 500;
 const QUEUE_FULL = new HookrunError("queue_full", "Too many webhook runs are waiting; retry later.", { headers: { "retry-after": "5" } });
 const TOO_DEEP = new HookrunError(
@@ -166,6 +166,8 @@ export function bullmqRunner(options: BullmqRunnerOptions): BullmqRunner {
   let worker: Worker | undefined;
   let closing = false;
   let pending = 0;
+  /** Enqueues under way: close() lets them get Redis's answer before it closes the connection. */
+  let settled: (() => void) | undefined;
   let counting: Promise<number> | undefined;
   const effects = redisEffectStore(() => getQueue().getBackend().client, (key) => getQueue().toKey(`effect:${key}`), config.effectTtlMs);
 
@@ -255,15 +257,7 @@ export function bullmqRunner(options: BullmqRunnerOptions): BullmqRunner {
   async function processJob(job: Job<JobData>, _token?: string, signal?: AbortSignal): Promise<void> {
     const data = job.data;
     if (data?.v !== 1) throw new UnrecoverableError(`job ${job.id} is not a hookrun job`);
-    const runnerJob: RunnerJob = {
-      runId: data.runId,
-      webhookId: data.webhookId,
-      deliveryId: data.deliveryId ?? undefined,
-      receivedAt: data.receivedAt,
-      envelope: data.envelope,
-      ...(data.agent === undefined ? {} : { agent: data.agent }),
-      ...(data.trace === undefined ? {} : { trace: data.trace }),
-    };
+    const runnerJob = toRunnerJob(data);
     const runSignal = signal ? AbortSignal.any([signal, abortRuns.signal]) : abortRuns.signal;
     // attemptsStarted counts every start, including one cut short by a killed worker (which attemptsMade misses).
     const attempt = Math.max(job.attemptsStarted ?? 0, job.attemptsMade + 1);
@@ -288,7 +282,7 @@ export function bullmqRunner(options: BullmqRunnerOptions): BullmqRunner {
       // moveToFailed has run: attemptsMade counts this attempt, finishedOn is set when it was the last.
       const retryDelayMs = job.finishedOn === undefined ? (job.delay ?? 0) : undefined;
       const failure = error instanceof AttemptFailure ? error : new AttemptFailure(error, 0);
-      reportFailure(runnerHost, job.data, Math.max(job.attemptsStarted ?? 0, job.attemptsMade, 1), failure, retryDelayMs);
+      reportFailure(runnerHost, toRunnerJob(job.data), Math.max(job.attemptsStarted ?? 0, job.attemptsMade, 1), failure, retryDelayMs);
     });
   }
 
@@ -305,15 +299,17 @@ export function bullmqRunner(options: BullmqRunnerOptions): BullmqRunner {
     async enqueue(job) {
       if (!host) throw new Error("bullmqRunner: enqueue() before start()");
       if (closing) throw SHUTTING_DOWN;
-      const timeoutMs = health.knownHealthy ? config.enqueueTimeoutMs : Math.min(config.enqueueTimeoutMs, UNHEALTHY_TIMEOUT_MS);
-      await queueReady(timeoutMs);
+      const timeoutMs = health.unresponsive ? Math.min(config.enqueueTimeoutMs, UNHEALTHY_TIMEOUT_MS) : config.enqueueTimeoutMs;
+      // Counted before the first await: a close() that starts meanwhile waits for this job's answer.
       pending += 1;
       try {
+        await queueReady(timeoutMs);
         // `pending` counts this job and the others this process is adding right now.
         if ((await redisCall(waitingCount(), timeoutMs)) + pending > config.maxQueued) throw QUEUE_FULL;
         return await redisCall(add(job), timeoutMs);
       } finally {
         pending -= 1;
+        if (pending === 0) settled?.();
       }
     },
     async deadLetters(query) {
@@ -338,6 +334,8 @@ export function bullmqRunner(options: BullmqRunnerOptions): BullmqRunner {
           await closed;
         } else await worker.close();
       }
+      // A job being added when close() came gets its answer (a 202, not a cut connection).
+      if (pending > 0) await raceTimeout(new Promise<void>((resolve) => (settled = resolve)), closeOptions?.timeoutMs ?? config.enqueueTimeoutMs);
       for (const stop of unwatch.splice(0)) stop();
       await queue?.close();
       if (ingress?.owned) await ingress.client.quit().catch(() => ingress!.client.disconnect());
@@ -349,6 +347,13 @@ export function bullmqRunner(options: BullmqRunnerOptions): BullmqRunner {
 /** A Redis Cluster needs all of a queue's keys in one slot: the prefix as a hash tag, unless it has one. */
 function clusterPrefix(prefix: string): string {
   return prefix.includes("{") ? prefix : `{${prefix}}`;
+}
+
+function toRunnerJob(data: JobData): RunnerJob {
+  const job: RunnerJob = { runId: data.runId, webhookId: data.webhookId, deliveryId: data.deliveryId ?? undefined, receivedAt: data.receivedAt, envelope: data.envelope };
+  if (data.agent !== undefined) job.agent = data.agent;
+  if (data.trace !== undefined) job.trace = data.trace;
+  return job;
 }
 
 function toDeadLetter(job: Job<JobData>): DeadLetter {
