@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import express from "express";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createInboundWebhooks, type HookrunEvent } from "@hookrun/core";
+import { createInboundWebhooks, type HookrunEvent, type InboundWebhooks } from "@hookrun/core";
 import { createExpressHandler } from "@hookrun/express";
 import { memoryLogger, listen } from "../../../test/support/in-process";
 import { kbWebhook } from "../src/kb-agent.js";
@@ -27,6 +27,7 @@ describe("KB agent example: GitHub push → hookrun → aiAgent (offline scripte
   const events: HookrunEvent[] = [];
   let draftsDir: string;
   let server: Awaited<ReturnType<typeof listen>>;
+  let hooks: InboundWebhooks;
 
   async function finished(runId: string): Promise<HookrunEvent> {
     for (let i = 0; i < 400; i++) {
@@ -53,7 +54,7 @@ describe("KB agent example: GitHub push → hookrun → aiAgent (offline scripte
 
   beforeAll(async () => {
     draftsDir = await mkdtemp(join(tmpdir(), "kb-drafts-"));
-    const hooks = createInboundWebhooks({ webhooks: [kbWebhook({ secret, model, draftsDir })], logger: memoryLogger(), onEvent: (event) => void events.push(event) });
+    hooks = createInboundWebhooks({ webhooks: [kbWebhook({ secret, model, draftsDir })], logger: memoryLogger(), onEvent: (event) => void events.push(event) });
     const app = express();
     app.all("/inbound-webhooks/:webhookId", createExpressHandler(hooks));
     server = await listen(createServer(app));
@@ -76,6 +77,13 @@ describe("KB agent example: GitHub push → hookrun → aiAgent (offline scripte
     expect(billing.replace(key, "<!-- acme/app · KEY -->")).toBe("<!-- acme/app · KEY -->\n# Billing and invoices\n\nReview this article against: src/billing.ts.\n");
     // Each draft is a write with its own effect key.
     expect(key.exec(exporting)![1]).not.toBe(key.exec(billing)![1]);
+    // The agent's record is the run's result.
+    const { result } = (await hooks.runs.get(runId))!;
+    expect(result).toMatchObject({ stopReason: "completed", text: "Drafted 2 knowledge-base update(s) (offline model)." });
+    expect((result as { steps: Array<{ toolCalls: Array<{ toolName: string; output?: unknown }> }> }).steps[1]!.toolCalls).toEqual([
+      expect.objectContaining({ toolName: "draftUpdate", input: expect.objectContaining({ repository: "acme/app", article: "Exporting data" }), output: { draft: join(draftsDir, "exporting-data.md") } }),
+      expect.objectContaining({ toolName: "draftUpdate", input: expect.objectContaining({ repository: "acme/app", article: "Billing and invoices" }), output: { draft: join(draftsDir, "billing-and-invoices.md") } }),
+    ]);
 
     // Three steps: list, draft, summary; one tool event per call, no payload values in any event.
     const agentEvents = events.filter((event) => event.type.startsWith("agent.") && (event as { runId: string }).runId === runId);
