@@ -255,15 +255,7 @@ export function bullmqRunner(options: BullmqRunnerOptions): BullmqRunner {
   async function processJob(job: Job<JobData>, _token?: string, signal?: AbortSignal): Promise<void> {
     const data = job.data;
     if (data?.v !== 1) throw new UnrecoverableError(`job ${job.id} is not a hookrun job`);
-    const runnerJob: RunnerJob = {
-      runId: data.runId,
-      webhookId: data.webhookId,
-      deliveryId: data.deliveryId ?? undefined,
-      receivedAt: data.receivedAt,
-      envelope: data.envelope,
-      ...(data.agent === undefined ? {} : { agent: data.agent }),
-      ...(data.trace === undefined ? {} : { trace: data.trace }),
-    };
+    const runnerJob = toRunnerJob(data);
     const runSignal = signal ? AbortSignal.any([signal, abortRuns.signal]) : abortRuns.signal;
     // attemptsStarted counts every start, including one cut short by a killed worker (which attemptsMade misses).
     const attempt = Math.max(job.attemptsStarted ?? 0, job.attemptsMade + 1);
@@ -288,7 +280,7 @@ export function bullmqRunner(options: BullmqRunnerOptions): BullmqRunner {
       // moveToFailed has run: attemptsMade counts this attempt, finishedOn is set when it was the last.
       const retryDelayMs = job.finishedOn === undefined ? (job.delay ?? 0) : undefined;
       const failure = error instanceof AttemptFailure ? error : new AttemptFailure(error, 0);
-      reportFailure(runnerHost, job.data, Math.max(job.attemptsStarted ?? 0, job.attemptsMade, 1), failure, retryDelayMs);
+      reportFailure(runnerHost, toRunnerJob(job.data), Math.max(job.attemptsStarted ?? 0, job.attemptsMade, 1), failure, retryDelayMs);
     });
   }
 
@@ -349,6 +341,13 @@ export function bullmqRunner(options: BullmqRunnerOptions): BullmqRunner {
 /** A Redis Cluster needs all of a queue's keys in one slot: the prefix as a hash tag, unless it has one. */
 function clusterPrefix(prefix: string): string {
   return prefix.includes("{") ? prefix : `{${prefix}}`;
+}
+
+function toRunnerJob(data: JobData): RunnerJob {
+  const job: RunnerJob = { runId: data.runId, webhookId: data.webhookId, deliveryId: data.deliveryId ?? undefined, receivedAt: data.receivedAt, envelope: data.envelope };
+  if (data.agent !== undefined) job.agent = data.agent;
+  if (data.trace !== undefined) job.trace = data.trace;
+  return job;
 }
 
 function toDeadLetter(job: Job<JobData>): DeadLetter {
