@@ -1,7 +1,7 @@
 import Router from "@koa/router";
 import Koa from "koa";
 import { createKoaMiddleware } from "@hookrun/koa";
-import { closeOnSignals, createDemoHooks, demoConfig, printStartup } from "@hookrun-examples/demo";
+import { closeOnSignals, createDemoDashboard, createDemoHooks, demoConfig, printStartup } from "@hookrun-examples/demo";
 
 const config = demoConfig();
 const hooks = createDemoHooks(config);
@@ -10,6 +10,7 @@ const router = new Router();
 router.all("/inbound-webhooks/:webhookId", createKoaMiddleware(hooks));
 
 const app = new Koa();
+app.use(createDemoDashboard(hooks, config).koa); // the runs dashboard at /hookrun
 app.use(router.routes());
 
 const server = app.listen(config.port, () => printStartup("koa", config));

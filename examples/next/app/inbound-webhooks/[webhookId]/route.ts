@@ -1,11 +1,9 @@
-import { createDemoHooks, demoConfig } from "@hookrun-examples/demo";
 import { createNextRouteHandlers } from "@hookrun/next";
+import { hooks } from "../../../lib/demo";
 
 // hookrun's memory runner keeps running agents after the response: it needs a long-lived Node.js
 // server (`next start`), not the Edge runtime.
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
-
-const hooks = createDemoHooks(demoConfig());
 
 export const { GET, POST, PUT, PATCH, DELETE } = createNextRouteHandlers(hooks);
