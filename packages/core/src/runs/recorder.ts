@@ -63,10 +63,19 @@ export function createRunsRecorder(options: ParsedRunsOptions, store: RunStore, 
   const redactor = compileRedaction(options.redact);
   const { storePayload, maxPayloadBytes, maxResultBytes, maxLogLines } = options;
 
-  const onWriteError = (error: unknown) => logger.error({ store: store.name, err: describeError(error) }, "run record could not be written");
+  // A store outage (Redis down) fails every write: one line when it starts, one when writes work again.
+  let failed = 0;
+  const onWritten = () => {
+    if (failed === 0) return;
+    logger.info({ store: store.name, failedWrites: failed }, "run records are written again");
+    failed = 0;
+  };
+  const onWriteError = (error: unknown) => {
+    if (failed++ === 0) logger.warn({ store: store.name, err: describeError(error) }, "run records cannot be written; further failures are not logged until a write succeeds");
+  };
   function write(result: void | Promise<void>): void {
     // perf: a store answering synchronously (memory) costs no promise.
-    if (result !== undefined && typeof (result as Promise<void>).then === "function") (result as Promise<void>).then(undefined, onWriteError);
+    if (result !== undefined && typeof (result as Promise<void>).then === "function") (result as Promise<void>).then(onWritten, onWriteError);
   }
 
   function payloadOf(job: RunnerJob, body: Uint8Array | undefined): Pick<StoredRunStart, "payloadJson" | "envelopeOmitted" | "redacted"> {
