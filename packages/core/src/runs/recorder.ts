@@ -45,6 +45,8 @@ export interface RunsRecorder extends RunRecorder {
   write(result: void | Promise<void>): void;
 }
 
+// perf: an attempt that logged nothing shares one empty list (the store copies none of it).
+const NO_LINES: string[] = [];
 const NOOP_ATTEMPT: AttemptRecorder = { log() {}, succeeded() {}, failed() {} };
 const DECIMAL = /^[0-9]{1,16}$/;
 
@@ -137,7 +139,7 @@ export function createRunsRecorder(options: ParsedRunsOptions, store: RunStore, 
 
     private end(status: StoredAttemptEnd["status"]): StoredAttemptEnd {
       const finishedAt = Date.now();
-      const end: StoredAttemptEnd = { attempt: this.attempt, startedAt: this.startedAt, finishedAt, durationMs: finishedAt - this.startedAt, status, logs: this.lines ?? [] };
+      const end: StoredAttemptEnd = { attempt: this.attempt, startedAt: this.startedAt, finishedAt, durationMs: finishedAt - this.startedAt, status, logs: this.lines ?? NO_LINES };
       if (this.dropped > 0) end.logsDropped = this.dropped;
       return end;
     }
@@ -191,6 +193,15 @@ export function textOf(bytes: Uint8Array | string): string {
  * The body as bytes the record may keep: itself, unless it is a small view into a much larger
  * buffer (a socket read), which keeping would pin; then a copy of just its bytes.
  */
-function ownBytes(body: Uint8Array): Uint8Array {
-  return body.buffer.byteLength > body.byteLength * 2 + 4_096 ? Uint8Array.prototype.slice.call(body) : body;
+function ownBytes(body: Uint8Array): Uint8Array | string {
+  if (body.buffer.byteLength <= body.byteLength * 2 + 4_096) return body;
+  // perf: a small body becomes a string (on the JS heap: no backing store to allocate and track,
+  // which costs more than the decoding); a large one a plain Uint8Array copy (slice() on a
+  // Buffer goes through its species constructor).
+  if (body.byteLength <= SMALL_BODY) return textOf(body);
+  const copy = new Uint8Array(body.byteLength);
+  copy.set(body);
+  return copy;
 }
+
+const SMALL_BODY = 16 * 1024;
