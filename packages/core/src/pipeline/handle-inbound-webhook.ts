@@ -82,7 +82,7 @@ export async function handleInboundWebhook(pipeline: Pipeline, request: InboundR
       return ignoredResponse();
     }
     const envelope = createEnvelope(webhook.id, webhook.schema ? await validatePayload(webhook.schema, payload) : payload);
-    return acceptedResponse(await enqueueRuns(pipeline, webhook, envelope, deliveryId), webhook.id);
+    return acceptedResponse(await enqueueRuns(pipeline, webhook, envelope, deliveryId, request.waitUntil), webhook.id);
   } catch (error) {
     return refusal(pipeline, request.webhookId, error);
   }
@@ -101,8 +101,15 @@ function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
  * with its own runId. In order, so a refusal (queue full) leaves the earlier runs accepted; a
  * retry with the same delivery id gets those back as replays and enqueues only the rest.
  */
-async function enqueueRuns(pipeline: Pipeline, webhook: CompiledWebhook, envelope: Envelope, deliveryId: string | undefined): Promise<AcceptedRun[]> {
+async function enqueueRuns(
+  pipeline: Pipeline,
+  webhook: CompiledWebhook,
+  envelope: Envelope,
+  deliveryId: string | undefined,
+  waitUntil: InboundRequest["waitUntil"],
+): Promise<AcceptedRun[]> {
   const receivedAt = Date.now();
+  const options = waitUntil === undefined ? undefined : { waitUntil };
   const runs: AcceptedRun[] = [];
   for (const agent of webhook.agentNames) {
     const runId = randomUUID();
@@ -111,7 +118,7 @@ async function enqueueRuns(pipeline: Pipeline, webhook: CompiledWebhook, envelop
       agent === undefined
         ? { runId, webhookId: webhook.id, envelope, deliveryId, receivedAt }
         : { runId, webhookId: webhook.id, envelope, deliveryId, receivedAt, agent };
-    const receipt = await pipeline.runner.enqueue(job);
+    const receipt = await pipeline.runner.enqueue(job, options);
     const replayed = receipt.replayed;
     if (pipeline.emit !== noEvents) {
       pipeline.emit(

@@ -201,7 +201,7 @@ class OtelTelemetry implements Telemetry {
     if (!this.tracing) return runner;
     const { api, destination } = this;
     const traced = Object.create(runner) as Runner;
-    traced.enqueue = (job) => {
+    traced.enqueue = (job, options) => {
       const tracer = this.tracer!;
       const attributes: Attributes = {
         ...this.jobAttributes(job),
@@ -214,7 +214,7 @@ class OtelTelemetry implements Telemetry {
       const carrier: Record<string, string> = {};
       api.propagation.inject(context, carrier);
       const sent: RunnerJob = Object.keys(carrier).length > 0 ? { ...job, trace: carrier } : job;
-      return api.context.with(context, () => runner.enqueue(sent)).then(
+      return api.context.with(context, () => runner.enqueue(sent, options)).then(
         (receipt) => {
           if (receipt.replayed) {
             span.setAttribute(names.ATTR_REPLAYED, true);
