@@ -1,0 +1,19 @@
+import Fastify from "fastify";
+import { hookrunFastify } from "@hookrun/fastify";
+import { createDemoHooks, demoConfig, printStartup } from "@hookrun-examples/demo";
+
+const config = demoConfig();
+const hooks = createDemoHooks(config);
+
+const app = Fastify();
+// Its own encapsulated context: hookrun reads (and limits) the raw body; the app's JSON parser is untouched.
+await app.register(hookrunFastify, { hooks });
+app.get("/healthz", async (_request, reply) => {
+  const health = await hooks.health();
+  return reply.code(health.ready ? 200 : 503).send(health);
+});
+
+await app.listen({ port: config.port, host: "0.0.0.0" });
+printStartup("fastify", config);
+// app.close() stops listening, then the plugin's onClose lets accepted runs finish (10 s at most).
+for (const signal of ["SIGINT", "SIGTERM"]) process.once(signal, () => void app.close().then(() => process.exit(0)));
