@@ -16,6 +16,8 @@ const alias = {
   "@hookrun/fastify": src("fastify"),
   "@hookrun/bullmq": src("bullmq"),
   "@hookrun/cli": src("cli"),
+  "@hookrun/ai/test": src("ai", "test/index"),
+  "@hookrun/ai": src("ai"),
   "@hookrun/dashboard": src("dashboard"),
 };
 
@@ -27,13 +29,14 @@ const project = (name: string, include: string[], testTimeout = 20_000): TestPro
 export default [
   project("core", ["packages/core/src/**/*.test.ts"]),
   project("adapters", ["packages/{express,koa,next,fastify}/src/**/*.test.ts", "test/adapters/**/*.test.ts"]),
+  project("ai", ["packages/ai/src/**/*.test.ts"]),
   project("examples", ["examples/*/test/**/*.test.ts"], 120_000),
   // Real Redis: REDIS_URL, or a redis-server the global setup starts on a free port.
   {
     resolve: { alias },
     test: {
       name: "bullmq",
-      include: ["packages/bullmq/src/**/*.test.ts", "packages/bullmq/test/**/*.test.ts"],
+      include: ["packages/bullmq/src/**/*.test.ts", "packages/bullmq/test/**/*.test.ts", "packages/ai/test/**/*.test.ts"],
       globalSetup: ["test/support/redis-global-setup.ts"],
       testTimeout: 60_000,
       hookTimeout: 300_000,

@@ -4,8 +4,9 @@ set -eu
 cd "$(dirname "$0")/.."
 . scripts/pnpm.sh
 export NEXT_TELEMETRY_DISABLED=1
-# The BullMQ runner tests use REDIS_URL, or start their own redis-server (installed here when missing).
-if [ -z "${REDIS_URL:-}" ]; then sh scripts/ensure-redis.sh; fi
+# The BullMQ runner tests use REDIS_URL, or start their own redis-server (installed here when missing);
+# the fault tests (Redis killed and restarted, a Redis Cluster) always start their own.
+sh scripts/ensure-redis.sh
 # The dashboard's browser tests drive a real headless Chromium (installed here when missing).
 sh scripts/ensure-chromium.sh
 pnpm install --frozen-lockfile

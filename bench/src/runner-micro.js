@@ -3,6 +3,13 @@
 // concurrency), until all have run; best of 5; any refusal fails. `node src/runner-micro.js [jobs] [perTurn]`.
 import * as core from "@hookrun/core";
 
+// CPU time (user + system) of this process in ms: on a shared machine, wall time mostly measures
+// the neighbours.
+const cpuNow = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
+
 const jobs = Number(process.argv[2] ?? 100_000);
 const perTurn = Number(process.argv[3] ?? 32);
 let ran = 0;
@@ -19,7 +26,7 @@ for (let round = 0; round < 5; round++) {
   const runner = core.memoryRunner();
   runner.start(host);
   ran = 0;
-  const started = performance.now();
+  const started = cpuNow();
   for (let i = 0; i < jobs; i += perTurn) {
     for (let j = 0; j < perTurn; j++) {
       await runner.enqueue({ runId: `run-${i + j}`, webhookId: "bench", envelope: {}, deliveryId: undefined, receivedAt: 0 });
@@ -28,6 +35,6 @@ for (let round = 0; round < 5; round++) {
   }
   while (ran < jobs) await tick();
   await runner.close();
-  best = Math.min(best, ((performance.now() - started) * 1000) / jobs);
+  best = Math.min(best, ((cpuNow() - started) * 1000) / jobs);
 }
 console.log(`memoryRunner() defaults, ${jobs} no-op jobs, ${perTurn} per turn: ${best.toFixed(2)} µs/job (target ≤ 1 µs)`);

@@ -19,6 +19,7 @@ import {
 import { isRedisCluster, Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job, type JobsOptions } from "bullmq";
 import { z } from "zod";
 import { createBackendHealth, ingressClient, isConnectionError, watchConnection, workerConnection, type BackendState, type RedisClient } from "./backend-health";
+import { redisEffectStore } from "./redis-effect-store";
 
 const DAY_MS = 86_400_000;
 
@@ -164,6 +165,7 @@ export function bullmqRunner(options: BullmqRunnerOptions): BullmqRunner {
   let closing = false;
   let pending = 0;
   let counting: Promise<number> | undefined;
+  const effects = redisEffectStore(() => getQueue().getBackend().client, (key) => getQueue().toKey(`effect:${key}`), config.effectTtlMs);
 
   function getQueue(): Queue {
     if (!queue) {
@@ -261,7 +263,7 @@ export function bullmqRunner(options: BullmqRunnerOptions): BullmqRunner {
     const runSignal = signal ? AbortSignal.any([signal, abortRuns.signal]) : abortRuns.signal;
     // attemptsStarted counts every start, including one cut short by a killed worker (which attemptsMade misses).
     const attempt = Math.max(job.attemptsStarted ?? 0, job.attemptsMade + 1);
-    await executeRun(host!, { job: runnerJob, attempt, timeoutMs: config.timeoutMs, signal: runSignal });
+    await executeRun(host!, { job: runnerJob, attempt, timeoutMs: config.timeoutMs, signal: runSignal, effects });
   }
 
   function startWorker(runnerHost: RunnerHost): void {

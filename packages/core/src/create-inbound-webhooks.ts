@@ -8,6 +8,7 @@ import { checkHealth, type HookrunHealth } from "./health/check-health";
 import type { Runner, RunnerRole } from "./runner/runner";
 import { createTelemetry, type TelemetryOption } from "./telemetry/telemetry";
 import { HookrunConfigError } from "./errors";
+import { Deadlines } from "./timers/deadlines";
 import type { HookrunEvent, InboundRequest, InboundResponse, Logger, WebhookDefinition, WebhookResolver } from "./types";
 import { createRegistry, webhookSchema } from "./webhooks/registry";
 
@@ -160,6 +161,7 @@ export function createInboundWebhooks(options: InboundWebhooksOptions): InboundW
     isClosing: () => closing,
     servesHttp: role !== "worker",
     bodyTimeoutMs: config.bodyTimeoutMs,
+    bodyDeadlines: new Deadlines(config.bodyTimeoutMs),
     maxDepth: config.maxDepth,
   };
   runner.start(telemetry ? { resolveAgent: registry.resolveAgent, logger, emit, role, telemetry } : { resolveAgent: registry.resolveAgent, logger, emit, role });

@@ -16,8 +16,10 @@ export type { SlackOptions } from "./auth/slack";
 export type { CustomVerifier, CustomVerifierRequest, Verifier } from "./auth/verifier";
 export { getHeader } from "./http/headers";
 export { defineWebhook } from "./webhooks/define-webhook";
-export { renderAgentContext } from "./agent/render-agent-context";
+export { renderAgentContext, renderAgentData } from "./agent/render-agent-context";
 export type { AgentContextOptions } from "./agent/render-agent-context";
+export { DEFAULT_EFFECT_TTL_MS, memoryEffectStore, toJson } from "./effects/effect-store";
+export type { EffectState, EffectStore, MemoryEffectStoreOptions } from "./effects/effect-store";
 export { memoryRunner } from "./runner/memory-runner";
 export type { MemoryRunnerOptions } from "./runner/memory-runner";
 export type { DeadLetter, EnqueueOptions, EnqueueReceipt, QueueDepth, Runner, RunnerHealth, RunnerHost, RunnerJob, RunnerRole } from "./runner/runner";
@@ -33,6 +35,7 @@ export type { HookrunErrorCode, ProblemDetails } from "./errors";
 export type {
   Agent,
   AgentContext,
+  AgentEvent,
   Envelope,
   HookrunEvent,
   InboundBody,

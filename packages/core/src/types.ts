@@ -1,4 +1,5 @@
 import type { CustomVerifier, Verifier } from "./auth/verifier";
+import type { EffectStore } from "./effects/effect-store";
 
 /** Header bag: a Fetch `Headers`, or Node's `req.headers` (lower-case keys) as it is. */
 export type InboundHeaders = Headers | Readonly<Record<string, string | string[] | undefined>>;
@@ -58,6 +59,14 @@ export interface AgentContext {
   signal: AbortSignal;
   /** The hookrun logger with `runId` and `webhookId` bound. */
   logger: Logger;
+  /** Sends an agent event (`agent.step`, `agent.tool`) to `onEvent`. Names, numbers and durations only: never payload values. */
+  emit(event: AgentEvent): void;
+  /**
+   * The runner's effect store, shared by every attempt of this run (in Redis with `bullmqRunner`,
+   * so a retry on another machine sees it): lets an agent tell which side effects an earlier
+   * attempt already performed. `@hookrun/ai` keys each write tool call in it.
+   */
+  effects: EffectStore;
 }
 
 /** The background work a webhook starts. Its result is ignored; a throw is logged as a failed run. */
@@ -149,4 +158,24 @@ export type HookrunEvent =
   | { type: "run.started"; webhookId: string; runId: string; attempt: number }
   | { type: "run.succeeded"; webhookId: string; runId: string; attempt: number; durationMs: number }
   | { type: "run.failed"; webhookId: string; runId: string; attempt: number; durationMs: number; error: string }
-  | { type: "run.retrying"; webhookId: string; runId: string; attempt: number; delayMs: number; error: string };
+  | { type: "run.retrying"; webhookId: string; runId: string; attempt: number; delayMs: number; error: string }
+  | AgentEvent;
+
+/**
+ * What an agent reports through `ctx.emit` (`@hookrun/ai` sends these): one `agent.step` per model
+ * step (`step` counts from 1), one `agent.tool` per tool call. Token counts are `undefined` when the
+ * provider reported none.
+ */
+export type AgentEvent =
+  | {
+      type: "agent.step";
+      webhookId: string;
+      runId: string;
+      attempt: number;
+      step: number;
+      finishReason: string;
+      durationMs: number;
+      inputTokens: number | undefined;
+      outputTokens: number | undefined;
+    }
+  | { type: "agent.tool"; webhookId: string; runId: string; attempt: number; step: number; toolName: string; durationMs: number; refused: boolean };

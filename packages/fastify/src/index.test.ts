@@ -71,7 +71,7 @@ describe("fastify: the plugin in an app", () => {
   it("leaves errors of the app's own hooks to the app's error handler", async () => {
     const { hooks } = contractHooks();
     const app = Fastify();
-    app.setErrorHandler((error, _request, reply) => void reply.code(418).send({ app: "handled", message: error.message }));
+    app.setErrorHandler((error: Error, _request, reply) => void reply.code(418).send({ app: "handled", message: error.message }));
     app.addHook("onRequest", async (request) => {
       if (request.headers["x-block"]) throw new Error("blocked by the app");
     });

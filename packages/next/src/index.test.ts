@@ -99,16 +99,19 @@ describe("createNextRouteHandlers: keeping in-memory runs alive", () => {
     expect(() => createNextRouteHandlers(contractHooks().hooks)).toThrow(/Edge runtime.*runtime = "nodejs"/);
   });
 
-  it("warns once on a serverless platform without after() with the in-memory runner, never with a durable runner", () => {
+  it("warns once on a serverless platform without after() with the in-memory runner, never with a durable runner", async () => {
     process.env.VERCEL = "1";
     const warnings: Array<{ fields: Record<string, unknown>; message: string }> = [];
     const logger = { warn: (fields: Record<string, unknown>, message: string) => void warnings.push({ fields, message }) };
     const durable = Object.assign(Object.create(memoryRunner()) as Runner, { name: "bullmq" });
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 10));
     createNextRouteHandlers(contractHooks({}, { runner: durable }).hooks, { after: false, logger });
     createNextRouteHandlers(contractHooks().hooks, { after: (task) => void task, logger });
+    await settle();
     expect(warnings).toEqual([]);
     createNextRouteHandlers(contractHooks().hooks, { after: false, logger });
     createNextRouteHandlers(contractHooks().hooks, { after: false, logger });
+    await settle();
     expect(warnings).toHaveLength(1);
     expect(warnings[0]!.fields).toEqual({ platform: "Vercel", runner: "memory" });
     expect(warnings[0]!.message).toMatch(/at most once.*maxDuration.*@hookrun\/bullmq/);

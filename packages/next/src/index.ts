@@ -1,6 +1,5 @@
 import { HookrunConfigError, type InboundWebhooks, type Logger } from "@hookrun/core";
 import { handleFetchRequest } from "@hookrun/core/fetch";
-import * as nextServer from "next/server";
 import { serverlessPlatform } from "./platform";
 
 export * from "@hookrun/core";
@@ -33,9 +32,23 @@ export interface NextRouteContext {
 }
 export type NextRouteHandler = (request: Request, context: NextRouteContext) => Promise<Response>;
 
-/** Next's `after`, found by feature: the export exists from Next 15.1 on. */
-const nextAfter = (nextServer as Record<string, unknown>)["after"];
+let nextAfter: Promise<AfterFunction | undefined> | undefined;
 let warned = false;
+
+/**
+ * Next's `after`, found by feature: `next/server` exports it from Next 15.1 on. Loaded on first
+ * use, so this package loads (and its Fetch handlers work) where `next` is not installed.
+ */
+function loadNextAfter(): Promise<AfterFunction | undefined> {
+  nextAfter ??= import("next/server").then(
+    (server: Record<string, unknown>) => {
+      const after = server["after"] ?? (server["default"] as Record<string, unknown> | undefined)?.["after"];
+      return typeof after === "function" ? (after as AfterFunction) : undefined;
+    },
+    () => undefined,
+  );
+  return nextAfter;
+}
 
 /**
  * Route handlers for `app/inbound-webhooks/[webhookId]/route.ts` (App Router, Node.js runtime).
@@ -65,14 +78,15 @@ export function createNextRouteHandlers(
 ): Record<"GET" | "POST" | "PUT" | "PATCH" | "DELETE", NextRouteHandler> {
   refuseEdgeRuntime();
   const param = options.param ?? "webhookId";
-  const after = options.after === undefined ? (typeof nextAfter === "function" ? (nextAfter as AfterFunction) : undefined) : options.after || undefined;
-  if (!after) warnIfServerless(hooks, options.logger);
   // after() keeps the function alive for the promise it is given; outside a request scope it throws,
   // and the memory runner then logs that this run is not kept alive.
-  const fetchOptions = after ? { waitUntil: (work: Promise<unknown>) => after(work) } : undefined;
+  const fetchOptions = (options.after === undefined ? loadNextAfter() : Promise.resolve(options.after || undefined)).then((after) => {
+    if (!after) warnIfServerless(hooks, options.logger);
+    return after ? { waitUntil: (work: Promise<unknown>) => after(work) } : undefined;
+  });
   const handler: NextRouteHandler = async (request, context) => {
     const id = (await context.params)[param];
-    return handleFetchRequest(hooks, request, typeof id === "string" ? id : "", fetchOptions);
+    return handleFetchRequest(hooks, request, typeof id === "string" ? id : "", await fetchOptions);
   };
   return { GET: handler, POST: handler, PUT: handler, PATCH: handler, DELETE: handler };
 }

@@ -78,4 +78,40 @@ describe("JSON depth scan", () => {
     expect(await refusedForDepth(body, 2)).toBe(true);
     expect(await refusedForDepth(body, 3)).toBe(false);
   });
+
+  it("agrees with the byte-by-byte rule on long bodies, across 64-byte blocks and 64 KiB windows", async () => {
+    // Long runs (strings, escapes, bracket runs) that straddle the SIMD scan's block boundaries.
+    const longToken = fc.oneof(
+      token,
+      fc.integer({ min: 1, max: 200 }).map((n) => "\\".repeat(n)),
+      fc.integer({ min: 1, max: 70 }).map((n) => "[".repeat(n)),
+      fc.integer({ min: 1, max: 70 }).map((n) => "]".repeat(n)),
+      fc.integer({ min: 60, max: 300 }).map((n) => `"${"y".repeat(n)}"`),
+    );
+    const longText = fc.array(longToken, { minLength: 20, maxLength: 400 }).map((tokens) => tokens.join(""));
+    await fc.assert(
+      fc.asyncProperty(longText, fc.integer({ min: 1, max: 80 }), async (body, maxDepth) => {
+        expect(await refusedForDepth(body, maxDepth)).toBe(referenceTooDeep(body, maxDepth));
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it("carries strings, escapes and depth across the 64 KiB windows of a large body", async () => {
+    const window = 64 * 1024;
+    // A string that opens before the window boundary and holds brackets after it.
+    const stringAcross = `{"a":"${"x".repeat(window - 10)}${"[".repeat(50)}","b":[[1]]}`;
+    expect(await refusedForDepth(stringAcross, 3)).toBe(false);
+    expect(await refusedForDepth(stringAcross, 2)).toBe(true);
+    // An escaped quote whose backslash ends one window and whose quote starts the next.
+    const prefix = `{"a":"${"x".repeat(window - 7)}`;
+    expect(prefix.length).toBe(window - 1);
+    const escapeAcross = `${prefix}\\"[[[[","b":1}`;
+    expect(JSON.parse(escapeAcross).a.endsWith('"[[[[')).toBe(true);
+    expect(await refusedForDepth(escapeAcross, 1)).toBe(false);
+    // Depth built up in one window and exceeded in the next.
+    const deepAcross = `${"[".repeat(40)}${" ".repeat(window)}${"[".repeat(10)}${"]".repeat(50)}`;
+    expect(await refusedForDepth(deepAcross, 49)).toBe(true);
+    expect(await refusedForDepth(deepAcross, 50)).toBe(false);
+  });
 });

@@ -1,4 +1,5 @@
 import { HookrunError } from "../errors";
+import { JSON_DEPTH_WASM } from "./json-depth-wasm";
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -28,12 +29,70 @@ const SHORT_STRING = 16;
  * overflows the stack of recursive code downstream). One pass over the bytes, no recursion:
  * brackets inside strings (escapes included) do not count. UTF-8 continuation bytes are never ASCII,
  * so scanning bytes is exact. Malformed JSON is left for `JSON.parse` to refuse.
+ * perf: a WebAssembly SIMD scan (64 bytes per step, ~10× the JavaScript scan) where WebAssembly
+ * SIMD is available; the JavaScript scan otherwise, and for the bodies the SIMD scan leaves
+ * undecided (a backslash outside any string: malformed).
  */
 export function checkJsonDepth(bytes: Uint8Array, maxDepth: number): void {
   // perf: `length` read once; `byteLength` in the loop condition is ten times slower on a Buffer.
   const length = bytes.length;
   // perf: a body shorter than the limit cannot be nested deeper than it.
   if (length <= maxDepth) return;
+  const wasm = simdScanner();
+  const verdict = wasm === null ? UNDECIDED : wasm.tooDeep(bytes, maxDepth);
+  if (verdict === UNDECIDED ? scanTooDeep(bytes, maxDepth) : verdict === TOO_DEEP) {
+    throw new HookrunError("invalid_json", `The JSON body is nested more than ${maxDepth} levels deep (objects and arrays within each other).`);
+  }
+}
+
+const NOT_TOO_DEEP = 0;
+const TOO_DEEP = 1;
+const UNDECIDED = 2;
+// The scanner's memory: one window of the body at a time, padded to 64-byte blocks.
+const WINDOW = 64 * 1024;
+const BLOCK = 64;
+
+interface SimdScanner {
+  tooDeep(bytes: Uint8Array, maxDepth: number): number;
+}
+
+let scanner: SimdScanner | null | undefined;
+
+/** The WebAssembly scanner, compiled on first use; `null` where WebAssembly or SIMD is missing. */
+function simdScanner(): SimdScanner | null {
+  if (scanner !== undefined) return scanner;
+  try {
+    const module = new WebAssembly.Module(Buffer.from(JSON_DEPTH_WASM, "base64"));
+    const { exports } = new WebAssembly.Instance(module, {});
+    const { memory, scan, reset } = exports as { memory: WebAssembly.Memory; scan: (length: number, max: number) => number; reset: () => void };
+    const window = new Uint8Array(memory.buffer, 0, WINDOW);
+    scanner = {
+      tooDeep(bytes, maxDepth) {
+        reset();
+        const length = bytes.length;
+        for (let offset = 0; offset < length; offset += WINDOW) {
+          const end = Math.min(length, offset + WINDOW);
+          const size = end - offset;
+          window.set(offset === 0 && end === length ? bytes : bytes.subarray(offset, end), 0);
+          // Spaces pad the last block: they open, close and escape nothing.
+          const padded = Math.ceil(size / BLOCK) * BLOCK;
+          if (padded > size) window.fill(0x20, size, padded);
+          const verdict = scan(padded, maxDepth);
+          if (verdict !== NOT_TOO_DEEP) return verdict;
+        }
+        return NOT_TOO_DEEP;
+      },
+    };
+  } catch {
+    // No WebAssembly (or no SIMD, or code generation from bytes is not allowed here).
+    scanner = null;
+  }
+  return scanner;
+}
+
+/** The byte-by-byte rule in JavaScript: `true` when `bytes` nest deeper than `maxDepth`. */
+function scanTooDeep(bytes: Uint8Array, maxDepth: number): boolean {
+  const length = bytes.length;
   const strings = new StringSkipper(bytes);
   let depth = 0;
   for (let index = 0; index < length; index++) {
@@ -43,14 +102,13 @@ export function checkJsonDepth(bytes: Uint8Array, maxDepth: number): void {
     if (kind === STRING) {
       index = strings.end(index + 1);
     } else if (kind === OPEN) {
-      if (++depth > maxDepth) {
-        throw new HookrunError("invalid_json", `The JSON body is nested more than ${maxDepth} levels deep (objects and arrays within each other).`);
-      }
+      if (++depth > maxDepth) return true;
     } else if (kind === CLOSE) {
       depth--;
     }
     // A backslash outside a string is malformed JSON: JSON.parse refuses it; it nests nothing.
   }
+  return false;
 }
 
 /**

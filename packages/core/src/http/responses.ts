@@ -18,7 +18,12 @@ export interface AcceptedRun {
  * seen before), `Idempotent-Replayed: true` is added and the ids are the first delivery's.
  */
 export function acceptedResponse(runs: readonly AcceptedRun[], inboundWebhookId: string): InboundResponse {
-  const [first] = runs as [AcceptedRun];
+  const first = runs[0]!;
+  if (runs.length === 1 && first.agent === undefined) {
+    // perf: the one-run answer as a template (same bytes as JSON.stringify of the object below).
+    const body = `{"status":"accepted","runId":${JSON.stringify(first.runId)},"inboundWebhookId":${JSON.stringify(inboundWebhookId)}}`;
+    return { status: 202, headers: first.replayed ? { ...REPLAYED_HEADERS } : { "content-type": "application/json" }, body };
+  }
   const replayed = runs.every((run) => run.replayed);
   const body =
     first.agent === undefined

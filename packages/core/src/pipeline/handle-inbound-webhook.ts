@@ -10,6 +10,7 @@ import { noEvents } from "../events/no-events";
 import { acceptedResponse, ignoredResponse, problemResponse, type AcceptedRun } from "../http/responses";
 import { describeError } from "../logger";
 import type { Runner, RunnerJob } from "../runner/runner";
+import type { Deadlines } from "../timers/deadlines";
 import type { Envelope, HookrunEvent, InboundHeaders, InboundRequest, InboundResponse, Logger } from "../types";
 import type { CompiledWebhook, WebhookRegistry } from "../webhooks/registry";
 import { triggerRequest, validatePayload } from "../webhooks/triggers";
@@ -25,6 +26,8 @@ export interface Pipeline {
   servesHttp: boolean;
   /** Longest wait for a whole body, in ms. */
   bodyTimeoutMs: number;
+  /** One shared timer list for every body read's `bodyTimeoutMs`. */
+  bodyDeadlines: Deadlines;
   /** Deepest JSON nesting accepted. */
   maxDepth: number;
 }
@@ -71,7 +74,7 @@ export async function handleInboundWebhook(pipeline: Pipeline, request: InboundR
     if (!authenticated && !hasBodyCredentials(webhook, headers)) throw new Unauthorized("bad_credentials");
     const declaredLength = checkDeclaredLength(headers, webhook.maxBodyBytes);
     const codings = contentCodings(headers);
-    const read = readLimitedBody(request.body, webhook.maxBodyBytes, { declaredLength, timeoutMs: pipeline.bodyTimeoutMs });
+    const read = readLimitedBody(request.body, webhook.maxBodyBytes, { declaredLength, timeoutMs: pipeline.bodyTimeoutMs, deadlines: pipeline.bodyDeadlines });
     const rawBody = isThenable(read) ? await read : read;
     if (!authenticated) await authenticateBody(pipeline, webhook, headers, rawBody);
     const body = decodeBody(rawBody, codings, webhook.maxBodyBytes);

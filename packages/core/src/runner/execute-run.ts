@@ -1,8 +1,9 @@
+import { memoryEffectStore, type EffectStore } from "../effects/effect-store";
 import { noEvents } from "../events/no-events";
 import { childLogger, describeError, noLog } from "../logger";
-import type { DeadlineEntry, Deadlines } from "./deadlines";
+import type { DeadlineEntry, Deadlines } from "../timers/deadlines";
 import type { AttemptTrace } from "../telemetry/telemetry";
-import type { Agent, AgentContext, Logger } from "../types";
+import type { Agent, AgentContext, AgentEvent, Logger } from "../types";
 import type { RunnerHost, RunnerJob } from "./runner";
 
 /** One attempt of a job, as a runner hands it to {@link executeRun}. */
@@ -14,6 +15,8 @@ export interface RunAttempt {
   timeoutMs: number;
   /** Aborts the run from outside (shutdown, a cancelled job). */
   signal?: AbortSignal;
+  /** The runner's effect store (`ctx.effects`); without one, a store in this process's memory. */
+  effects?: EffectStore;
 }
 
 /** Thrown (as the attempt's failure) when an agent outlives its `timeoutMs`. */
@@ -31,14 +34,14 @@ export class RunTimeoutError extends Error {
  * dead-lettering; report it with {@link reportFailure}. An agent that ignores its aborted signal is
  * left behind, never awaited, so a hanging agent cannot hold a slot past its timeout.
  */
-export function executeRun(host: RunnerHost, { job, attempt, timeoutMs, signal }: RunAttempt): Promise<void> {
+export function executeRun(host: RunnerHost, { job, attempt, timeoutMs, signal, effects }: RunAttempt): Promise<void> {
   return new Promise((resolve, reject) => {
     const onAbort = () => run.abort(signal!.reason);
     const run = new Attempt(host, job, attempt, timeoutMs, (failure) => {
       signal?.removeEventListener("abort", onAbort);
       if (failure === undefined) resolve();
       else reject(failure);
-    });
+    }, undefined, effects);
     if (signal?.aborted) onAbort();
     else signal?.addEventListener("abort", onAbort, { once: true });
     run.start();
@@ -75,6 +78,8 @@ export class Attempt implements DeadlineEntry {
     private readonly timeoutMs: number,
     private readonly done: (failure: AttemptFailure | undefined, attempt: Attempt) => void,
     private readonly deadlines?: Deadlines,
+    /** @internal `ctx.effects`. */
+    readonly effects: EffectStore = processEffects(),
   ) {}
 
   start(): void {
@@ -240,6 +245,21 @@ class RunContext implements AgentContext {
   get logger(): Logger {
     return (this.#logger ??= childLogger(this.#host.logger, { runId: this.runId, webhookId: this.#run.job.webhookId }));
   }
+
+  get effects(): EffectStore {
+    return this.#run.effects;
+  }
+
+  emit(event: AgentEvent): void {
+    this.#host.emit(event);
+  }
+}
+
+let sharedEffects: EffectStore | undefined;
+
+/** For runners that bring no effect store: one per process, made on first use. */
+function processEffects(): EffectStore {
+  return (sharedEffects ??= memoryEffectStore());
 }
 
 function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {

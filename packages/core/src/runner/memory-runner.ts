@@ -1,8 +1,9 @@
 import { z } from "zod";
 import { parseOptions } from "../config";
+import { memoryEffectStore } from "../effects/effect-store";
 import { HookrunError } from "../errors";
 import { describeError } from "../logger";
-import { Deadlines } from "./deadlines";
+import { Deadlines } from "../timers/deadlines";
 import { Attempt, backoffDelay, raceTimeout, reportFailure } from "./execute-run";
 import type { DeadLetter, EnqueueReceipt, Runner, RunnerHost, RunnerJob } from "./runner";
 import { runnerOptionsSchema, type RunnerOptions } from "./runner-options";
@@ -63,6 +64,8 @@ export function memoryRunner(options: MemoryRunnerOptions = {}): Runner {
   const retrying = new Map<NodeJS.Timeout, Attempt>();
   const seen = new Map<string, { runId: string; expiresAt: number }>();
   const deadLetters: DeadLetter[] = [];
+  // Retries of a run happen in this process, so its effects need only this process's memory.
+  const effects = memoryEffectStore({ ttlMs: config.effectTtlMs });
   const idleWaiters: Array<() => void> = [];
   // Runs an adapter asked to keep alive (`waitUntil`), by job (retries reuse it): settled at the run's end.
   const keptAlive = new Map<RunnerJob, () => void>();
@@ -114,7 +117,7 @@ export function memoryRunner(options: MemoryRunnerOptions = {}): Runner {
 
   function attemptOf(job: RunnerJob, number: number): Attempt {
     // perf: a callback-driven attempt; an async function and Promise.race cost more than a short run.
-    return new Attempt(host!, job, number, config.timeoutMs, finish, deadlines);
+    return new Attempt(host!, job, number, config.timeoutMs, finish, deadlines, effects);
   }
 
   function finish(failure: unknown, attempt: Attempt): void {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_EFFECT_TTL_MS } from "../effects/effect-store";
 
 /** 24 hours: how long a delivery id is remembered by default. */
 export const DEFAULT_IDEMPOTENCY_TTL_MS = 86_400_000;
@@ -18,6 +19,7 @@ export const runnerOptionsSchema = z.object({
     .default({ delayMs: 1_000, jitter: 0.5 }),
   timeoutMs: z.number().int().min(1).max(2 ** 31 - 1).default(600_000),
   idempotencyTtlMs: z.number().int().min(0).max(2 ** 31 - 1).default(DEFAULT_IDEMPOTENCY_TTL_MS),
+  effectTtlMs: z.number().int().min(1).max(2 ** 31 - 1).default(DEFAULT_EFFECT_TTL_MS),
 });
 
 /** The options every hookrun runner accepts (see `memoryRunner` and `bullmqRunner` for defaults). */
@@ -39,4 +41,9 @@ export interface RunnerOptions {
    * `0` turns idempotency off. Default `86_400_000` (24 h).
    */
   idempotencyTtlMs?: number;
+  /**
+   * How long the outcome of a side effect (`ctx.effects`, e.g. an `@hookrun/ai` write tool call)
+   * is remembered for later attempts of its run. Default 7 days.
+   */
+  effectTtlMs?: number;
 }

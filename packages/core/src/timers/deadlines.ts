@@ -8,7 +8,7 @@ export interface DeadlineEntry {
 }
 
 /**
- * Timeouts that all last `ms`, for many short-lived entries (a runner's running attempts) with ONE
+ * Timeouts that all last `ms`, for many short-lived entries (running attempts, body reads) with ONE
  * timer: entries expire in the order they were added, so a linked list in that order and a timer
  * for its head are enough.
  * perf: adding and removing an entry is O(1) and touches no timer (a setTimeout + clearTimeout per
