@@ -26,6 +26,15 @@ runnerContract("bullmqRunner", (options) => bullmqRunner({ ...fresh(), ...option
 senderDeliveryIds("bullmqRunner", (options) => bullmqRunner({ ...fresh(), ...options }));
 
 describe("bullmqRunner", () => {
+  it("depth() counts the queue's waiting jobs in Redis (the hookrun.queue.depth gauge)", async () => {
+    const runner = bullmqRunner(fresh());
+    const hooks = createInboundWebhooks({ webhooks: [{ id: "alerts", auth: bearer("t"), agent: () => {} }], role: "ingress", runner, logger: recorder().logger });
+    expect(await runner.depth!()).toEqual({ waiting: 0, running: 0 });
+    for (let i = 0; i < 3; i++) expect((await hooks.handleInboundWebhook({ method: "POST", webhookId: "alerts", headers: AUTH, body: "{}" })).status).toBe(202);
+    expect(await runner.depth!()).toEqual({ waiting: 3, running: 0 });
+    await hooks.close();
+  });
+
   it("splits one configuration into an ingress process and a worker process", async () => {
     const queue = fresh();
     const seen: Envelope[] = [];

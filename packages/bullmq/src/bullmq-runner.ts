@@ -108,6 +108,8 @@ interface JobData {
   envelope: Envelope;
   /** A fan-out webhook's agent name; absent for a webhook with one agent. */
   agent?: string;
+  /** The PRODUCER span's W3C trace context (`traceparent`, `tracestate`), when telemetry records. */
+  trace?: Record<string, string>;
 }
 
 const SHUTTING_DOWN = new HookrunError("shutting_down", "The server is shutting down; retry later.", { headers: { "retry-after": "5" } });
@@ -228,6 +230,7 @@ export function bullmqRunner(options: BullmqRunnerOptions): BullmqRunner {
       receivedAt: job.receivedAt,
       envelope: job.envelope,
       ...(job.agent === undefined ? {} : { agent: job.agent }),
+      ...(job.trace === undefined ? {} : { trace: { ...job.trace } }),
     };
     const dedupe = job.deliveryId !== undefined && config.idempotencyTtlMs > 0;
     const opts: JobsOptions = {
@@ -252,14 +255,7 @@ export function bullmqRunner(options: BullmqRunnerOptions): BullmqRunner {
   async function processJob(job: Job<JobData>, _token?: string, signal?: AbortSignal): Promise<void> {
     const data = job.data;
     if (data?.v !== 1) throw new UnrecoverableError(`job ${job.id} is not a hookrun job`);
-    const runnerJob: RunnerJob = {
-      runId: data.runId,
-      webhookId: data.webhookId,
-      deliveryId: data.deliveryId ?? undefined,
-      receivedAt: data.receivedAt,
-      envelope: data.envelope,
-      ...(data.agent === undefined ? {} : { agent: data.agent }),
-    };
+    const runnerJob = toRunnerJob(data);
     const runSignal = signal ? AbortSignal.any([signal, abortRuns.signal]) : abortRuns.signal;
     // attemptsStarted counts every start, including one cut short by a killed worker (which attemptsMade misses).
     const attempt = Math.max(job.attemptsStarted ?? 0, job.attemptsMade + 1);
@@ -284,13 +280,14 @@ export function bullmqRunner(options: BullmqRunnerOptions): BullmqRunner {
       // moveToFailed has run: attemptsMade counts this attempt, finishedOn is set when it was the last.
       const retryDelayMs = job.finishedOn === undefined ? (job.delay ?? 0) : undefined;
       const failure = error instanceof AttemptFailure ? error : new AttemptFailure(error, 0);
-      reportFailure(runnerHost, job.data, Math.max(job.attemptsStarted ?? 0, job.attemptsMade, 1), failure, retryDelayMs);
+      reportFailure(runnerHost, toRunnerJob(job.data), Math.max(job.attemptsStarted ?? 0, job.attemptsMade, 1), failure, retryDelayMs);
     });
   }
 
   return {
     name: "bullmq",
     roles: ["ingress", "worker", "both"],
+    messaging: { system: "bullmq", destination: config.queueName },
     start(runnerHost) {
       host = runnerHost;
       // The ingress connects at start, so the first request does not pay for it and an outage is seen early.
@@ -316,6 +313,10 @@ export function bullmqRunner(options: BullmqRunnerOptions): BullmqRunner {
       const jobs = (await getQueue().getFailed(0, limit - 1)) as Array<Job<JobData>>;
       return jobs.filter((job) => job?.data?.v === 1).map(toDeadLetter);
     },
+    async depth() {
+      const counts = await getQueue().getJobCounts("waiting", "prioritized", "delayed", "active");
+      return { waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0) + (counts.delayed ?? 0), running: counts.active ?? 0 };
+    },
     async close(closeOptions) {
       closing = true;
       if (worker) {
@@ -340,6 +341,13 @@ export function bullmqRunner(options: BullmqRunnerOptions): BullmqRunner {
 /** A Redis Cluster needs all of a queue's keys in one slot: the prefix as a hash tag, unless it has one. */
 function clusterPrefix(prefix: string): string {
   return prefix.includes("{") ? prefix : `{${prefix}}`;
+}
+
+function toRunnerJob(data: JobData): RunnerJob {
+  const job: RunnerJob = { runId: data.runId, webhookId: data.webhookId, deliveryId: data.deliveryId ?? undefined, receivedAt: data.receivedAt, envelope: data.envelope };
+  if (data.agent !== undefined) job.agent = data.agent;
+  if (data.trace !== undefined) job.trace = data.trace;
+  return job;
 }
 
 function toDeadLetter(job: Job<JobData>): DeadLetter {

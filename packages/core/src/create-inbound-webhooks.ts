@@ -11,6 +11,11 @@ import { HookrunConfigError } from "./errors";
 import { Deadlines } from "./timers/deadlines";
 import type { HookrunEvent, InboundRequest, InboundResponse, Logger, WebhookDefinition, WebhookResolver } from "./types";
 import { createRegistry, webhookSchema } from "./webhooks/registry";
+import { memoryRunStore } from "./runs/memory-run-store";
+import { retentionOf, runsOptionsSchema } from "./runs/options";
+import { createRunsRecorder, noRuns } from "./runs/recorder";
+import { createRunsApi } from "./runs/runs-api";
+import type { RunsApi, RunsOptions } from "./runs/types";
 
 /** 1 MiB: exactly this many body bytes are accepted, one more is not. */
 export const DEFAULT_MAX_BODY_BYTES = 1_048_576;
@@ -45,6 +50,7 @@ const optionsSchema = z.object({
     .optional(),
   onEvent: fn<(event: HookrunEvent) => void>("expected a function (event) => void").optional(),
   role: z.enum(["ingress", "worker", "both"]).default("both"),
+  runs: z.union([z.literal(false), runsOptionsSchema]).prefault({}),
   telemetry: z.union([z.boolean(), z.literal("auto")], { error: 'expected true, false or "auto"' }).default("auto"),
 });
 
@@ -71,6 +77,17 @@ export interface InboundWebhooksOptions {
    * `bullmqRunner`. Default `"both"`.
    */
   role?: RunnerRole;
+  /**
+   * Run records (`hooks.runs`), on by default: where they live, how long, and what is redacted
+   * before anything is stored. `false` records nothing. Default: the runner's store (Redis with
+   * `bullmqRunner`) or an in-memory one, 1,000 runs / 32 MiB / 7 days, payloads stored as sent.
+   *
+   * @example
+   * ```ts
+   * runs: { redact: ["customer.email", "card.*"], maxRuns: 5_000, maxAgeMs: 86_400_000 }
+   * ```
+   */
+  runs?: RunsOptions | false;
   /**
    * OpenTelemetry traces and metrics through `@opentelemetry/api` (an optional peer: install it
    * next to your SDK). `"auto"` records when the API is installed and an SDK registered a tracer or
@@ -103,6 +120,8 @@ export interface InboundWebhooks {
   health(): Promise<HookrunHealth>;
   /** The runner in use (e.g. `hooks.runner.deadLetters()`). */
   readonly runner: Runner;
+  /** Run records: list, inspect and replay runs; recent refused requests. */
+  readonly runs: RunsApi;
 }
 
 
@@ -153,9 +172,19 @@ export function createInboundWebhooks(options: InboundWebhooksOptions): InboundW
       };
   const emit = telemetry ? telemetry.countRuns(emitToListener) : emitToListener;
   const registry = createRegistry(config.webhooks as readonly WebhookDefinition<any>[] | WebhookResolver, config.maxBodyBytes);
+  const runsConfig = config.runs;
+  const runs =
+    runsConfig === false
+      ? noRuns
+      : createRunsRecorder(
+          runsConfig,
+          runsConfig.store ?? runner.createRunStore?.(retentionOf(runsConfig)) ?? memoryRunStore(retentionOf(runsConfig)),
+          logger,
+        );
   const pipeline: Pipeline = {
     registry,
     runner: telemetry ? telemetry.producer(runner) : runner,
+    runs,
     logger,
     emit,
     isClosing: () => closing,
@@ -164,18 +193,21 @@ export function createInboundWebhooks(options: InboundWebhooksOptions): InboundW
     bodyDeadlines: new Deadlines(config.bodyTimeoutMs),
     maxDepth: config.maxDepth,
   };
-  runner.start(telemetry ? { resolveAgent: registry.resolveAgent, logger, emit, role, telemetry } : { resolveAgent: registry.resolveAgent, logger, emit, role });
+  runner.start(telemetry ? { resolveAgent: registry.resolveAgent, logger, emit, role, runs, telemetry } : { resolveAgent: registry.resolveAgent, logger, emit, role, runs });
   const handle = (request: InboundRequest) => handleInboundWebhook(pipeline, request);
 
   return {
     handleInboundWebhook: telemetry ? telemetry.observeRequests(handle) : handle,
-    close(closeOptions) {
+    async close(closeOptions) {
       closing = true;
       telemetry?.close();
-      return runner.close(closeOptions);
+      await runner.close(closeOptions);
+      await runs.store?.close?.();
     },
     health: () => checkHealth(runner, closing, logger),
     runner,
+    // Replays are enqueued like the pipeline's jobs (with the producer span when tracing).
+    runs: createRunsApi(runs, { enqueue: (job) => pipeline.runner.enqueue(job), envelopeOf: runner.envelopeOf?.bind(runner) }),
   };
 }
 

@@ -10,7 +10,11 @@ export type HookrunErrorCode =
   | "queue_full"
   | "shutting_down"
   | "queue_unavailable"
-  | "internal_error";
+  | "internal_error"
+  // hooks.runs (and the dashboard's API): not answers of the webhook endpoint.
+  | "run_not_found"
+  | "replay_unavailable"
+  | "invalid_filter";
 
 const STATUS: Record<HookrunErrorCode, number> = {
   method_not_allowed: 405,
@@ -24,6 +28,9 @@ const STATUS: Record<HookrunErrorCode, number> = {
   shutting_down: 503,
   queue_unavailable: 503,
   internal_error: 500,
+  run_not_found: 404,
+  replay_unavailable: 409,
+  invalid_filter: 400,
 };
 
 const TITLE: Record<HookrunErrorCode, string> = {
@@ -38,6 +45,9 @@ const TITLE: Record<HookrunErrorCode, string> = {
   shutting_down: "Shutting Down",
   queue_unavailable: "Queue Unavailable",
   internal_error: "Internal Server Error",
+  run_not_found: "Run Not Found",
+  replay_unavailable: "Replay Unavailable",
+  invalid_filter: "Invalid Filter",
 };
 
 /** The HTTP status that goes with an error code. */

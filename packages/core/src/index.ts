@@ -28,6 +28,40 @@ export { AttemptFailure, backoffDelay, executeRun, raceTimeout, reportFailure, R
 export type { BackoffPolicy, RunAttempt } from "./runner/execute-run";
 export { DEFAULT_IDEMPOTENCY_TTL_MS, runnerOptionsSchema } from "./runner/runner-options";
 export type { RunnerOptions } from "./runner/runner-options";
+export type {
+  RedactFunction,
+  RefusedRequest,
+  ReplayManyResult,
+  RunAttemptRecord,
+  RunFilter,
+  RunLogLine,
+  RunPage,
+  RunQuery,
+  RunRecord,
+  RunRedaction,
+  RunRequestMetadata,
+  RunRetention,
+  RunsApi,
+  RunsOptions,
+  RunStatus,
+  RunStore,
+  RunStoreQuery,
+  StoredAttemptEnd,
+  StoredRunStart,
+} from "./runs/types";
+export { RUN_STATUSES } from "./runs/types";
+export { memoryRunStore } from "./runs/memory-run-store";
+export type { MemoryRunStoreOptions } from "./runs/memory-run-store";
+export type { AttemptRecorder, LogLevel, RunRecorder } from "./runs/recorder";
+export {
+  DEFAULT_MAX_LOG_LINES,
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  DEFAULT_MAX_REFUSED,
+  DEFAULT_MAX_RESULT_BYTES,
+  DEFAULT_MAX_RUN_AGE_MS,
+  DEFAULT_MAX_RUN_BYTES,
+  DEFAULT_MAX_RUNS,
+} from "./runs/options";
 export { parseOptions } from "./config";
 export { describeError } from "./logger";
 export { HookrunConfigError, HookrunError, statusOf } from "./errors";

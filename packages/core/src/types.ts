@@ -57,8 +57,10 @@ export interface AgentContext {
   deliveryId: string | undefined;
   /** Aborted when the run must stop (shutdown, `timeoutMs`). Pass it to `fetch` and LLM calls. */
   signal: AbortSignal;
-  /** The hookrun logger with `runId` and `webhookId` bound. */
+  /** The hookrun logger with `runId` and `webhookId` bound; its lines are kept in the run's record too. */
   logger: Logger;
+  /** For a replay (`hooks.runs.replay`): the run this one re-runs. */
+  replayOf?: string | undefined;
   /** Sends an agent event (`agent.step`, `agent.tool`) to `onEvent`. Names, numbers and durations only: never payload values. */
   emit(event: AgentEvent): void;
   /**
@@ -69,7 +71,10 @@ export interface AgentContext {
   effects: EffectStore;
 }
 
-/** The background work a webhook starts. Its result is ignored; a throw is logged as a failed run. */
+/**
+ * The background work a webhook starts. What it returns (or resolves to) is kept as the run
+ * record's `result` (as JSON, size-capped); a throw is logged and fails the attempt.
+ */
 export type Agent<Payload = unknown> = (envelope: Envelope<Payload>, ctx: AgentContext) => unknown;
 
 /** What a webhook's `filter` may know about the request besides the payload. */

@@ -103,7 +103,7 @@ const ASSET_HEADERS = { "cache-control": "public, max-age=31536000, immutable" }
  */
 export function createDashboard(hooks: InboundWebhooks, options: DashboardOptions): Dashboard {
   const config = parseOptions(optionsSchema, options, "options");
-  const runs = (hooks as { runs?: RunsApi } | undefined)?.runs;
+  const runs = (hooks as unknown as { runs?: RunsApi } | undefined)?.runs;
   if (!runs || RUNS_METHODS.some((method) => !isFunction(runs[method]))) {
     throw new HookrunConfigError("hooks", "expected what createInboundWebhooks() returned, with hooks.runs (list, get, replay, replayMany, refused)");
   }

@@ -43,6 +43,7 @@ export function readLimitedBody(body: InboundBody, limit: number, options: ReadB
   if (body instanceof Uint8Array) return matchDeclared(fromWhole(body, limit), declaredLength);
   // perf: Node's own stream checks the length where it ends; no extra promise on the hot path.
   if (isNodeReadable(body)) return readNodeReadable(body, limit, options);
+  if (isFetchBody(body)) return readFetchBody(body, limit, options);
   const read = isWebStream(body) ? readWebStream(body, limit, timeoutMs) : readAsyncIterable(body, limit, timeoutMs);
   return declaredLength === undefined ? read : read.then((bytes) => matchDeclared(bytes, declaredLength));
 }
@@ -169,6 +170,90 @@ function onNodeClose(this: ReadStream): void {
   if (read === undefined || read.settled) return;
   read.settle(false);
   read.reject(cutOff());
+}
+
+/**
+ * The body of a Fetch `Request`, as `@hookrun/core/fetch` hands it over: iterable like any stream,
+ * and able to read itself whole when its length is known. @internal
+ */
+export interface FetchBody extends AsyncIterable<Uint8Array> {
+  readonly [FETCH_BODY]: true;
+  /** Whether the request's body was already read by someone else. */
+  readonly used: boolean;
+  /** The request's body stream (made on first access by some servers). */
+  stream(): ReadableStream<Uint8Array> | null;
+  /** The whole body (`Request#arrayBuffer()`). */
+  whole(): Promise<ArrayBuffer>;
+}
+
+/** Marks a {@link FetchBody}. @internal */
+export const FETCH_BODY = Symbol("hookrun.fetchBody");
+
+function isFetchBody(body: object): body is FetchBody {
+  return (body as Partial<FetchBody>)[FETCH_BODY] === true;
+}
+
+/**
+ * A Fetch body. With a declared Content-Length within the limit, the HTTP server's framing stops
+ * the body at that length, so it is read whole with `arrayBuffer()` (and refused if it disagrees).
+ * perf: on `@hono/node-server` that reads the IncomingMessage directly, where touching
+ * `request.body` first builds a full Request and a ReadableStream. Otherwise (chunked, no length)
+ * the stream is read chunk by chunk and counted.
+ */
+function readFetchBody(body: FetchBody, limit: number, options: ReadBodyOptions): Promise<Uint8Array> | Uint8Array {
+  if (body.used) return Promise.reject(alreadyConsumed());
+  const { declaredLength, timeoutMs, deadlines } = options;
+  if (declaredLength === undefined || declaredLength > limit || deadlines === undefined || timeoutMs === undefined) {
+    const stream = body.stream();
+    if (stream === null) return matchDeclared(EMPTY, declaredLength);
+    const read = readWebStream(stream, limit, timeoutMs);
+    return declaredLength === undefined ? read : read.then((bytes) => matchDeclared(bytes, declaredLength));
+  }
+  return new Promise((resolve, reject) => {
+    const wait = new WholeRead(reject, timeoutMs, deadlines);
+    deadlines.add(wait);
+    body.whole().then(
+      (buffer) => {
+        if (!wait.settle()) return;
+        try {
+          resolve(matchDeclared(new Uint8Array(buffer), declaredLength));
+        } catch (error) {
+          reject(error);
+        }
+      },
+      () => {
+        if (wait.settle()) reject(cutOff());
+      },
+    );
+  });
+}
+
+/** The body timeout of a whole Fetch read. @internal */
+class WholeRead implements DeadlineEntry {
+  deadlinePrev: DeadlineEntry | undefined = undefined;
+  deadlineNext: DeadlineEntry | undefined = undefined;
+  deadlineAt = 0;
+  private settled = false;
+
+  constructor(
+    private readonly reject: (error: HookrunError) => void,
+    private readonly timeoutMs: number,
+    private readonly deadlines: Deadlines,
+  ) {}
+
+  /** `true` the first time: the read is over, its timer no longer counts. */
+  settle(): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    this.deadlines.remove(this);
+    return true;
+  }
+
+  expired(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.reject(timedOut(this.timeoutMs));
+  }
 }
 
 /**

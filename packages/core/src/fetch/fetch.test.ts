@@ -53,4 +53,36 @@ describe("@hookrun/core/fetch", () => {
     expect(response.headers.get("retry-after")).toBe("1");
     expect(await response.text()).toBe('{"code":"queue_full"}');
   });
+
+  it("reads a body of declared length whole, and refuses one that stops short of it", async () => {
+    const { hooks, runs } = contractHooks();
+    const whole = await handleFetchRequest(hooks, new Request(url, init('{"declared":true}', { "content-length": "17" })), "contract");
+    expect(whole.status).toBe(202);
+    const { runId } = (await whole.json()) as { runId: string };
+    expect((await runs.waitFor(runId)).envelope.payload).toEqual({ declared: true });
+    const short = await handleFetchRequest(hooks, new Request(url, init('{"a":1}', { "content-length": "70" })), "contract");
+    expect(short.status).toBe(400);
+    expect(((await short.json()) as { code: string }).code).toBe("invalid_json");
+  });
+
+  it("answers 408 request_timeout when a body of declared length stalls", async () => {
+    const { hooks } = contractHooks({}, { bodyTimeoutMs: 150 });
+    const stalled = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('{"stalled":'));
+      },
+    });
+    const response = await handleFetchRequest(hooks, new Request(url, init(stalled, { "content-length": "100" })), "contract");
+    expect(response.status).toBe(408);
+    expect(((await response.json()) as { code: string }).code).toBe("request_timeout");
+  });
+
+  it("answers the body-parser error when the Request body was already read", async () => {
+    const { hooks } = contractHooks();
+    const request = new Request(url, init("{}", { "content-length": "2" }));
+    await request.text();
+    const response = await handleFetchRequest(hooks, request, "contract");
+    expect(response.status).toBe(500);
+    expect(((await response.json()) as { detail: string }).detail).toMatch(/Mount hookrun before any body parser/);
+  });
 });

@@ -10,6 +10,7 @@ import { noEvents } from "../events/no-events";
 import { acceptedResponse, ignoredResponse, problemResponse, type AcceptedRun } from "../http/responses";
 import { describeError } from "../logger";
 import type { Runner, RunnerJob } from "../runner/runner";
+import type { RunsRecorder } from "../runs/recorder";
 import type { Deadlines } from "../timers/deadlines";
 import type { Envelope, HookrunEvent, InboundHeaders, InboundRequest, InboundResponse, Logger } from "../types";
 import type { CompiledWebhook, WebhookRegistry } from "../webhooks/registry";
@@ -19,6 +20,8 @@ import { triggerRequest, validatePayload } from "../webhooks/triggers";
 export interface Pipeline {
   registry: WebhookRegistry;
   runner: Runner;
+  /** Run records: what was accepted and what was refused. */
+  runs: RunsRecorder;
   logger: Logger;
   emit(event: HookrunEvent): void;
   isClosing(): boolean;
@@ -85,9 +88,11 @@ export async function handleInboundWebhook(pipeline: Pipeline, request: InboundR
       return ignoredResponse();
     }
     const envelope = createEnvelope(webhook.id, webhook.schema ? await validatePayload(webhook.schema, payload) : payload);
-    return acceptedResponse(await enqueueRuns(pipeline, webhook, envelope, deliveryId, request.waitUntil), webhook.id);
+    // Without a schema the decoded body is the payload: the run record keeps it as it came.
+    const recorded = { headers, body: webhook.schema ? undefined : body, rawBytes: rawBody.byteLength };
+    return acceptedResponse(await enqueueRuns(pipeline, webhook, envelope, deliveryId, recorded, request.waitUntil), webhook.id);
   } catch (error) {
-    return refusal(pipeline, request.webhookId, error);
+    return refusal(pipeline, request, error);
   }
 }
 
@@ -109,6 +114,7 @@ async function enqueueRuns(
   webhook: CompiledWebhook,
   envelope: Envelope,
   deliveryId: string | undefined,
+  recorded: { headers: InboundHeaders; body: Uint8Array | undefined; rawBytes: number },
   waitUntil: InboundRequest["waitUntil"],
 ): Promise<AcceptedRun[]> {
   const receivedAt = Date.now();
@@ -123,6 +129,7 @@ async function enqueueRuns(
         : { runId, webhookId: webhook.id, envelope, deliveryId, receivedAt, agent };
     const receipt = await pipeline.runner.enqueue(job, options);
     const replayed = receipt.replayed;
+    if (!replayed) pipeline.runs.accepted(job, recorded.headers, recorded.body, recorded.rawBytes);
     if (pipeline.emit !== noEvents) {
       pipeline.emit(
         agent === undefined
@@ -189,26 +196,27 @@ function verifierThrew(pipeline: Pipeline, verifier: Verifier, error: unknown): 
   pipeline.logger.warn({ scheme: verifier.scheme, err: describeError(error) }, "verifier threw; treating as failed");
 }
 
-function refusal(pipeline: Pipeline, webhookId: string, error: unknown): InboundResponse {
-  const loggedId = webhookId.slice(0, 128);
+function refusal(pipeline: Pipeline, request: InboundRequest, error: unknown): InboundResponse {
+  const loggedId = String(request.webhookId).slice(0, 128);
   if (error instanceof Unauthorized) {
     pipeline.logger.warn({ webhookId: loggedId, reason: error.reason }, "inbound webhook refused: unauthorized");
-    return reject(pipeline, loggedId, UNAUTHORIZED, error.reason);
+    return reject(pipeline, request, loggedId, UNAUTHORIZED, error.reason);
   }
   if (error instanceof HookrunError && error.code !== "internal_error") {
     // An outage refuses every request: the runner logs it once per outage, so not once per request here.
     const level = error.code === "queue_unavailable" ? "debug" : "info";
     pipeline.logger[level]({ webhookId: loggedId, code: error.code }, `inbound webhook refused: ${error.message}`);
-    return reject(pipeline, loggedId, error, error.code);
+    return reject(pipeline, request, loggedId, error, error.code);
   }
   // A bug or a misconfiguration: log what happened, tell the client nothing about it but the code.
   const internal =
     error instanceof HookrunError ? error : new HookrunError("internal_error", "The webhook could not be accepted because of a server error.");
   pipeline.logger.error({ webhookId: loggedId, err: describeError(error) }, "inbound webhook failed");
-  return reject(pipeline, loggedId, internal, "internal_error");
+  return reject(pipeline, request, loggedId, internal, "internal_error");
 }
 
-function reject(pipeline: Pipeline, webhookId: string, error: HookrunError, reason: string): InboundResponse {
+function reject(pipeline: Pipeline, request: InboundRequest, webhookId: string, error: HookrunError, reason: string): InboundResponse {
   pipeline.emit({ type: "request.rejected", webhookId, status: error.status, code: error.code, reason });
+  pipeline.runs.refused(webhookId, error, reason, request.headers);
   return problemResponse(error);
 }

@@ -2,6 +2,8 @@ import { memoryEffectStore, type EffectStore } from "../effects/effect-store";
 import { noEvents } from "../events/no-events";
 import { childLogger, describeError, noLog } from "../logger";
 import type { DeadlineEntry, Deadlines } from "../timers/deadlines";
+import type { AttemptRecorder } from "../runs/recorder";
+import { recordingLogger } from "../runs/recording-logger";
 import type { AttemptTrace } from "../telemetry/telemetry";
 import type { Agent, AgentContext, AgentEvent, Logger } from "../types";
 import type { RunnerHost, RunnerJob } from "./runner";
@@ -62,6 +64,8 @@ export class Attempt implements DeadlineEntry {
   private started = false;
   private aborted = false;
   private reason: unknown;
+  /** @internal This attempt's run record, from the agent's start on. */
+  record: AttemptRecorder | undefined;
   private controller: AbortController | undefined;
   private timer: NodeJS.Timeout | undefined;
   private trace: AttemptTrace | undefined;
@@ -120,6 +124,7 @@ export class Attempt implements DeadlineEntry {
       if (host.emit !== noEvents) host.emit({ type: "run.started", webhookId, runId, attempt });
       if (host.logger.debug !== noLog) host.logger.debug({ runId, webhookId, attempt }, "run started");
       this.started = true;
+      if (host.runs) this.record = host.runs.attemptStarted(job, attempt);
       if (this.aborted) {
         // Aborted while the agent was being resolved: it still starts, with an aborted signal, and
         // the attempt fails with the abort's reason whatever the agent does.
@@ -137,11 +142,11 @@ export class Attempt implements DeadlineEntry {
       const result = this.trace === undefined ? agent(job.envelope, ctx) : this.trace.call(agent, job.envelope, ctx);
       if (isThenable(result)) {
         result.then(
-          () => this.succeed(),
+          (value) => this.succeed(value),
           (error: unknown) => this.fail(error),
         );
       } else {
-        this.succeed();
+        this.succeed(result);
       }
     } catch (error) {
       this.fail(error);
@@ -167,7 +172,7 @@ export class Attempt implements DeadlineEntry {
     else clearTimeout(this.timer);
   }
 
-  private succeed(): void {
+  private succeed(result: unknown): void {
     if (this.settled) return;
     this.settled = true;
     this.stopClock();
@@ -181,9 +186,10 @@ export class Attempt implements DeadlineEntry {
         host.logger.info({ runId, webhookId, attempt, durationMs }, "run succeeded");
       }
     } catch (error) {
-      this.done(new AttemptFailure(error, performance.now() - this.startedAt), this);
+      this.done(new AttemptFailure(error, performance.now() - this.startedAt, this.record), this);
       return;
     }
+    this.record?.succeeded(result);
     this.done(undefined, this);
   }
 
@@ -196,7 +202,7 @@ export class Attempt implements DeadlineEntry {
     this.settled = true;
     this.stopClock();
     this.trace?.end(error);
-    const failure = new AttemptFailure(error, performance.now() - this.startedAt);
+    const failure = new AttemptFailure(error, performance.now() - this.startedAt, this.record);
     queueMicrotask(() => this.done(failure, this));
   }
 
@@ -205,7 +211,7 @@ export class Attempt implements DeadlineEntry {
     this.settled = true;
     this.stopClock();
     this.trace?.end(error);
-    this.done(new AttemptFailure(error, performance.now() - this.startedAt), this);
+    this.done(new AttemptFailure(error, performance.now() - this.startedAt, this.record), this);
   }
 }
 
@@ -221,6 +227,7 @@ class RunContext implements AgentContext {
   readonly runId: string;
   readonly attempt: number;
   readonly deliveryId: string | undefined;
+  readonly replayOf: string | undefined;
   readonly #run: Attempt;
   readonly #host: RunnerHost;
   #receivedAt: Date | undefined;
@@ -230,6 +237,7 @@ class RunContext implements AgentContext {
     this.runId = run.job.runId;
     this.attempt = run.attempt;
     this.deliveryId = run.job.deliveryId;
+    this.replayOf = run.job.replayOf;
     this.#run = run;
     this.#host = host;
   }
@@ -243,7 +251,10 @@ class RunContext implements AgentContext {
   }
 
   get logger(): Logger {
-    return (this.#logger ??= childLogger(this.#host.logger, { runId: this.runId, webhookId: this.#run.job.webhookId }));
+    if (this.#logger) return this.#logger;
+    const bindings = { runId: this.runId, webhookId: this.#run.job.webhookId };
+    const record = this.#run.record;
+    return (this.#logger = record ? recordingLogger(this.#host.logger, bindings, record) : childLogger(this.#host.logger, bindings));
   }
 
   get effects(): EffectStore {
@@ -268,24 +279,26 @@ function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
 
 function ignore(): void {}
 
-/** A failed attempt: the original error and how long the attempt took. */
+/** A failed attempt: the original error, how long the attempt took, and its run record. */
 export class AttemptFailure extends Error {
   override readonly name = "AttemptFailure";
   constructor(
     readonly error: unknown,
     readonly durationMs: number,
+    /** @internal Where {@link reportFailure} records the failure (absent: the agent never started). */
+    readonly record?: AttemptRecorder,
   ) {
     super(describeError(error).message, { cause: error });
   }
 }
 
 /**
- * Logs and emits a failed attempt: `run.retrying` when `retryDelayMs` is given, else `run.failed`
- * (the last attempt: the job is dead-lettered).
+ * Logs, emits and records a failed attempt: `run.retrying` when `retryDelayMs` is given, else
+ * `run.failed` (the last attempt: the job is dead-lettered).
  */
 export function reportFailure(
   host: RunnerHost,
-  job: Pick<RunnerJob, "runId" | "webhookId">,
+  job: RunnerJob,
   attempt: number,
   failure: unknown,
   retryDelayMs: number | undefined,
@@ -301,6 +314,9 @@ export function reportFailure(
     host.logger.error({ runId, webhookId, attempt, err }, "run failed on its last attempt; dead-lettered");
     host.emit({ type: "run.failed", webhookId, runId, attempt, durationMs, error: err.message });
   }
+  const retrying = retryDelayMs !== undefined;
+  if (failure instanceof AttemptFailure && failure.record) failure.record.failed(cause, retrying);
+  else host.runs?.attemptFailed(job, attempt, cause, retrying);
 }
 
 /** Exponential backoff with jitter, as BullMQ's `exponential` strategy computes it. */

@@ -211,7 +211,9 @@ export function memoryRunner(options: MemoryRunnerOptions = {}): Runner {
     async enqueue(job, enqueueOptions): Promise<EnqueueReceipt> {
       if (!host) throw new Error("memoryRunner: enqueue() before start()");
       if (closing) throw SHUTTING_DOWN;
-      const key = job.deliveryId !== undefined && config.idempotencyTtlMs > 0 ? `${job.webhookId}\n${job.agent ?? ""}\n${job.deliveryId}` : undefined;
+      // A replay is asked for on purpose: its delivery id must not turn it into the first run.
+      const key =
+        job.deliveryId !== undefined && config.idempotencyTtlMs > 0 && job.replayOf === undefined ? `${job.webhookId}\n${job.agent ?? ""}\n${job.deliveryId}` : undefined;
       const firstRunId = key === undefined ? undefined : recall(key);
       if (firstRunId !== undefined) return { runId: firstRunId, replayed: true };
       // Jobs that will find a free slot on the next turn are not waiting; pending retries are.

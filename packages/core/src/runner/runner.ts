@@ -1,3 +1,5 @@
+import type { RunRecorder } from "../runs/recorder";
+import type { RunRetention, RunStore } from "../runs/types";
 import type { AttemptTelemetry } from "../telemetry/telemetry";
 import type { Agent, Envelope, HookrunEvent, InboundRequest, Logger } from "../types";
 
@@ -17,6 +19,11 @@ export interface RunnerJob {
    * webhook with one `agent`. Part of the idempotency key: each agent's run is deduplicated alone.
    */
   agent?: string;
+  /**
+   * Set for a replay (`hooks.runs.replay`): the run it re-runs. A replay is never deduplicated by
+   * its delivery id; the agent sees it as `ctx.replayOf`.
+   */
+  replayOf?: string;
   /**
    * The enqueuing span's trace context as W3C Trace Context headers (`traceparent`, `tracestate`),
    * set when telemetry records traces; a durable runner stores it with the job so the attempt's
@@ -53,6 +60,8 @@ export interface RunnerHost {
   emit(event: HookrunEvent): void;
   /** Whether this process enqueues, runs, or both. A runner only consumes jobs for `worker`/`both`. */
   role: RunnerRole;
+  /** Where attempts are recorded; `executeRun` and `reportFailure` use it. Absent: nothing is recorded. */
+  runs?: RunRecorder;
   /** Set when telemetry records: the attempts' CONSUMER spans and durations ({@link executeRun} uses it). */
   telemetry?: AttemptTelemetry;
 }
@@ -115,4 +124,11 @@ export interface Runner {
   health?(): RunnerHealth | Promise<RunnerHealth>;
   /** Stop taking jobs, let the started ones finish, then resolve; after `timeoutMs`, abort what is left. */
   close(options?: { timeoutMs?: number }): Promise<void>;
+  /**
+   * The run store this runner's deployment shares (e.g. Redis for `bullmqRunner`), used when
+   * `runs.store` is not given; without it, records are kept in this process's memory.
+   */
+  createRunStore?(retention: RunRetention): RunStore;
+  /** The envelope of a job the runner still holds, for replaying a run whose stored payload is redacted or absent. */
+  envelopeOf?(runId: string): Promise<Envelope | undefined>;
 }
