@@ -13,4 +13,5 @@ export declare function slowDemoAgent(delayMs: number): Agent;
 export declare function demoConfig(env?: NodeJS.ProcessEnv): DemoConfig;
 export declare function createDemoHooks(config?: DemoConfig, options?: Omit<InboundWebhooksOptions, "webhooks">): InboundWebhooks;
 export declare function printStartup(name: string, config: DemoConfig): void;
-export declare function closeOnSignals(server: import("node:http").Server, hooks: InboundWebhooks): void;
+/** Graceful shutdown on SIGINT/SIGTERM: every request in flight answered, accepted runs kept, exit 0 within `graceMs` (default 10 s). */
+export declare function closeOnSignals(server: import("node:http").Server, hooks: InboundWebhooks, options?: { graceMs?: number; signals?: NodeJS.Signals[] }): void;

@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { bearer, createInboundWebhooks } from "@hookrun/core";
 
+export { closeOnSignals } from "./shutdown.js";
+
 /**
  * The demo agent: one JSON line per run on stdout, holding the exact envelope it received.
  * A real agent would call an LLM or an API here, passing `ctx.signal` along.
@@ -65,14 +67,4 @@ export function printStartup(name, config) {
     `  curl -X POST ${url} -H "Authorization: Bearer ${token}" -d '{"event":"x"}'`,
   ];
   process.stderr.write(`${lines.join("\n")}\n`);
-}
-
-/** On SIGINT/SIGTERM: stop listening, let accepted runs finish (10 s at most), exit. */
-export function closeOnSignals(server, hooks) {
-  for (const signal of ["SIGINT", "SIGTERM"]) {
-    process.once(signal, () => {
-      server.close();
-      void hooks.close({ timeoutMs: 10_000 }).then(() => process.exit(0));
-    });
-  }
 }

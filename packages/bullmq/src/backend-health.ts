@@ -33,8 +33,8 @@ export interface BackendHealth {
   answered(): void;
   /** `true` after an observed failure that no `ready` or answer has cleared since. */
   readonly isDown: boolean;
-  /** `true` when a command has answered since the last failure. */
-  readonly knownHealthy: boolean;
+  /** `true` after a command timed out, until one answers: Redis looks connected but does not answer. */
+  readonly unresponsive: boolean;
   state(): BackendState;
 }
 
@@ -42,7 +42,6 @@ export function createBackendHealth(logger: () => Logger): BackendHealth {
   const downSources = new Map<string, string | undefined>();
   let unresponsive: string | undefined;
   let everUp = false;
-  let knownHealthy = false;
   let since = Date.now();
   let outage = false;
 
@@ -65,7 +64,6 @@ export function createBackendHealth(logger: () => Logger): BackendHealth {
 
   return {
     down(source, error) {
-      knownHealthy = false;
       downSources.set(source, error === undefined ? downSources.get(source) : describeError(error).message);
       changed();
     },
@@ -75,21 +73,19 @@ export function createBackendHealth(logger: () => Logger): BackendHealth {
       changed();
     },
     slow(error) {
-      knownHealthy = false;
       unresponsive = error.message;
       changed();
     },
     answered() {
       everUp = true;
-      knownHealthy = true;
       unresponsive = undefined;
       changed();
     },
     get isDown() {
       return outage;
     },
-    get knownHealthy() {
-      return knownHealthy && !outage;
+    get unresponsive() {
+      return unresponsive !== undefined;
     },
     state() {
       const d = detail();

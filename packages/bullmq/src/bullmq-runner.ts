@@ -118,7 +118,7 @@ const QUEUE_UNAVAILABLE = new HookrunError(
   "The webhook queue is temporarily unavailable, so this delivery was not accepted; retry it later (same body, same delivery id).",
   { headers: { "retry-after": "5" } },
 );
-// While Redis has not answered since a failure: a short wait, so a hung Redis does not hold every request.
+// After a timeout, until Redis answers again: a short wait, so a hung Redis does not hold every request.
 const UNHEALTHY_TIMEOUT_MS = 500;
 const QUEUE_FULL = new HookrunError("queue_full", "Too many webhook runs are waiting; retry later.", { headers: { "retry-after": "5" } });
 const TOO_DEEP = new HookrunError(
@@ -166,6 +166,8 @@ export function bullmqRunner(options: BullmqRunnerOptions): BullmqRunner {
   let worker: Worker | undefined;
   let closing = false;
   let pending = 0;
+  /** Enqueues under way: close() lets them get Redis's answer before it closes the connection. */
+  let settled: (() => void) | undefined;
   let counting: Promise<number> | undefined;
   const effects = redisEffectStore(() => getQueue().getBackend().client, (key) => getQueue().toKey(`effect:${key}`), config.effectTtlMs);
 
@@ -297,15 +299,17 @@ export function bullmqRunner(options: BullmqRunnerOptions): BullmqRunner {
     async enqueue(job) {
       if (!host) throw new Error("bullmqRunner: enqueue() before start()");
       if (closing) throw SHUTTING_DOWN;
-      const timeoutMs = health.knownHealthy ? config.enqueueTimeoutMs : Math.min(config.enqueueTimeoutMs, UNHEALTHY_TIMEOUT_MS);
-      await queueReady(timeoutMs);
+      const timeoutMs = health.unresponsive ? Math.min(config.enqueueTimeoutMs, UNHEALTHY_TIMEOUT_MS) : config.enqueueTimeoutMs;
+      // Counted before the first await: a close() that starts meanwhile waits for this job's answer.
       pending += 1;
       try {
+        await queueReady(timeoutMs);
         // `pending` counts this job and the others this process is adding right now.
         if ((await redisCall(waitingCount(), timeoutMs)) + pending > config.maxQueued) throw QUEUE_FULL;
         return await redisCall(add(job), timeoutMs);
       } finally {
         pending -= 1;
+        if (pending === 0) settled?.();
       }
     },
     async deadLetters(query) {
@@ -330,6 +334,8 @@ export function bullmqRunner(options: BullmqRunnerOptions): BullmqRunner {
           await closed;
         } else await worker.close();
       }
+      // A job being added when close() came gets its answer (a 202, not a cut connection).
+      if (pending > 0) await raceTimeout(new Promise<void>((resolve) => (settled = resolve)), closeOptions?.timeoutMs ?? config.enqueueTimeoutMs);
       for (const stop of unwatch.splice(0)) stop();
       await queue?.close();
       if (ingress?.owned) await ingress.client.quit().catch(() => ingress!.client.disconnect());
