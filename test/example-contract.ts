@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeAdapterContract } from "./adapter-contract";
+import { describeExampleDashboard } from "./example-dashboard";
 import { startExample, type ExampleProcess } from "./support/example-process";
 
 const run = promisify(execFile);
@@ -33,9 +34,10 @@ export function describeExample(name: string, dir: string, options: ExampleOptio
     describe("with a generated token and a custom id", () => {
       let app: ExampleProcess;
       beforeAll(async () => {
-        app = await start({ HOOKRUN_WEBHOOK_ID: "alerts", HOOKRUN_WEBHOOK_TOKEN: "" });
+        app = await start({ HOOKRUN_WEBHOOK_ID: "alerts", HOOKRUN_WEBHOOK_TOKEN: "", HOOKRUN_DASHBOARD_TOKEN: "" });
       });
       afterAll(() => app?.stop());
+      describeExampleDashboard(() => app, "alerts");
 
       it("prints the URL, id and a generated token, and the README's curl answers 202 with the agent's line", async () => {
         const token = /token \(generated for this run\): (\S+)/.exec(app.output())?.[1];

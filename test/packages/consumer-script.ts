@@ -57,6 +57,16 @@ async function main() {
   const next = await load("@hookrun/next");
   status.next = (await next.createNextRouteHandlers(hooks).POST(new Request("http://x/inbound-webhooks/demo", { method: "POST", headers: { authorization: "Bearer tok" }, body: '{"via":"next"}' }), { params: Promise.resolve({ webhookId: "demo" }) })).status;
 
+  // The dashboard serves its page, script and API from the installed package: nothing to copy or build.
+  const { createDashboard } = await load("@hookrun/dashboard");
+  const dashboard = createDashboard(hooks, { insecure: true });
+  const script = await dashboard(new Request("http://x/hookrun/assets/app.js"));
+  const dashboardReport = {
+    page: (await dashboard(new Request("http://x/hookrun/"))).status,
+    script: [script.status, script.headers.get("content-type"), (await script.text()).includes("function dashboardClient")],
+    runs: (await (await dashboard(new Request("http://x/hookrun/api/runs"))).json()).runs.length > 0,
+  };
+
   const cli = await load("@hookrun/cli");
   const cliDigest = cli.tokenDigest("tok");
 
@@ -79,7 +89,7 @@ async function main() {
     koa: koa.createInboundWebhooks === core.createInboundWebhooks,
     next: next.createInboundWebhooks === core.createInboundWebhooks,
   };
-  console.log(JSON.stringify({ exportsOf, status, envelopes, cliDigest, sameCore, bullmqDeduplicationId, telemetryTrue }));
+  console.log(JSON.stringify({ exportsOf, status, envelopes, cliDigest, sameCore, bullmqDeduplicationId, telemetryTrue, dashboard: dashboardReport }));
 }
 main().catch((error) => {
   console.error(error);

@@ -22,6 +22,7 @@ interface ConsumerReport {
   cliDigest: string;
   sameCore: Record<string, boolean>;
   bullmqDeduplicationId: string | null;
+  dashboard: { page: number; script: [number, string, boolean]; runs: boolean };
   telemetryTrue: string;
 }
 
@@ -101,6 +102,10 @@ describe("packed tarballs in a fresh npm consumer project", () => {
   it("loads @hookrun/bullmq with its peers (bullmq, ioredis) in both formats", () => {
     const expected = `demo.${createHash("sha256").update("demo").update("\n").update("dlv-1").digest("base64url")}`;
     expect([reports.cjs!.bullmqDeduplicationId, reports.esm!.bullmqDeduplicationId]).toEqual([expected, expected]);
+  });
+
+  it.each(["cjs", "esm"] as const)("%s: @hookrun/dashboard serves its page, its script and the runs from the installed package", (format) => {
+    expect(reports[format]!.dashboard).toEqual({ page: 200, script: [200, "text/javascript; charset=utf-8", true], runs: true });
   });
 
   it("serves without the optional peer @opentelemetry/api (not installed), and telemetry: true then names the option", async () => {

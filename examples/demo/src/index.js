@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { bearer, createInboundWebhooks } from "@hookrun/core";
+import { createDashboard } from "@hookrun/dashboard";
 
 export { closeOnSignals } from "./shutdown.js";
 
@@ -9,6 +10,7 @@ export { closeOnSignals } from "./shutdown.js";
  * @type {import("@hookrun/core").Agent}
  */
 export function demoAgent(envelope, ctx) {
+  ctx.logger.info({ attempt: ctx.attempt }, "demo agent received the envelope");
   process.stdout.write(`${JSON.stringify({ runId: ctx.runId, deliveryId: ctx.deliveryId ?? null, envelope })}\n`);
 }
 
@@ -30,17 +32,20 @@ export function slowDemoAgent(delayMs) {
 
 /**
  * The examples' contract: PORT (3000), HOOKRUN_WEBHOOK_ID ("demo"), HOOKRUN_WEBHOOK_TOKEN
- * (generated and printed once when unset); HOOKRUN_DEMO_AGENT_DELAY_MS (0) makes each run take
- * that long, to watch a shutdown let runs finish.
+ * and HOOKRUN_DASHBOARD_TOKEN (each generated and printed once when unset);
+ * HOOKRUN_DEMO_AGENT_DELAY_MS (0) makes each run take that long, to watch a shutdown let runs finish.
  */
 export function demoConfig(env = process.env) {
   const token = env.HOOKRUN_WEBHOOK_TOKEN || randomBytes(32).toString("base64url");
+  const dashboardToken = env.HOOKRUN_DASHBOARD_TOKEN || randomBytes(32).toString("base64url");
   return {
     port: Number(env.PORT || 3000),
     webhookId: env.HOOKRUN_WEBHOOK_ID || "demo",
     token,
     tokenGenerated: !env.HOOKRUN_WEBHOOK_TOKEN,
     agentDelayMs: Number(env.HOOKRUN_DEMO_AGENT_DELAY_MS || 0),
+    dashboardToken,
+    dashboardTokenGenerated: !env.HOOKRUN_DASHBOARD_TOKEN,
   };
 }
 
@@ -55,6 +60,14 @@ export function createDemoHooks(config = demoConfig(), options = {}) {
   });
 }
 
+/**
+ * The runs dashboard at `/hookrun`: a browser signs in with any user name and the dashboard token
+ * as the password (HTTP Basic), as an operator who may replay runs.
+ */
+export function createDemoDashboard(hooks, config) {
+  return createDashboard(hooks, { authorize: { operator: config.dashboardToken }, basePath: "/hookrun" });
+}
+
 /** Tells the developer, on stderr, what to curl. Prints the token only when it was generated. */
 export function printStartup(name, config) {
   const url = `http://localhost:${config.port}/inbound-webhooks/${config.webhookId}`;
@@ -65,6 +78,8 @@ export function printStartup(name, config) {
     config.tokenGenerated ? `token (generated for this run): ${config.token}` : "token: from HOOKRUN_WEBHOOK_TOKEN",
     "try:",
     `  curl -X POST ${url} -H "Authorization: Bearer ${token}" -d '{"event":"x"}'`,
+    `dashboard: http://localhost:${config.port}/hookrun/ (user name: anything, password: the dashboard token)`,
+    config.dashboardTokenGenerated ? `dashboard token (generated for this run): ${config.dashboardToken}` : "dashboard token: from HOOKRUN_DASHBOARD_TOKEN",
   ];
   process.stderr.write(`${lines.join("\n")}\n`);
 }

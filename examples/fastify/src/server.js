@@ -1,6 +1,6 @@
 import Fastify from "fastify";
 import { hookrunFastify } from "@hookrun/fastify";
-import { createDemoHooks, demoConfig, printStartup } from "@hookrun-examples/demo";
+import { createDemoDashboard, createDemoHooks, demoConfig, printStartup } from "@hookrun-examples/demo";
 
 const config = demoConfig();
 const hooks = createDemoHooks(config);
@@ -11,6 +11,15 @@ await app.register(hookrunFastify, { hooks });
 app.get("/healthz", async (_request, reply) => {
   const health = await hooks.health();
   return reply.code(health.ready ? 200 : 503).send(health);
+});
+// The runs dashboard, in a context of its own that leaves request bodies to it, as hookrun's does.
+const dashboard = createDemoDashboard(hooks, config);
+await app.register(async (scope) => {
+  scope.removeAllContentTypeParsers();
+  scope.addContentTypeParser("*", (_request, payload, done) => done(null, payload));
+  const serve = (request, reply) => void (reply.hijack(), dashboard.node(request.raw, reply.raw));
+  scope.all("/hookrun", serve);
+  scope.all("/hookrun/*", serve);
 });
 
 await app.listen({ port: config.port, host: "0.0.0.0" });

@@ -1,7 +1,7 @@
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { handleFetchRequest } from "@hookrun/core/fetch";
-import { closeOnSignals, createDemoHooks, demoConfig, printStartup } from "@hookrun-examples/demo";
+import { closeOnSignals, createDemoDashboard, createDemoHooks, demoConfig, printStartup } from "@hookrun-examples/demo";
 
 const config = demoConfig();
 const hooks = createDemoHooks(config);
@@ -19,6 +19,11 @@ app.get("/healthz", async (c) => {
   const health = await hooks.health();
   return c.json(health, health.ready ? 200 : 503);
 });
+
+// The runs dashboard is a Fetch handler too.
+const dashboard = createDemoDashboard(hooks, config);
+app.all("/hookrun", (c) => dashboard(c.req.raw));
+app.all("/hookrun/*", (c) => dashboard(c.req.raw));
 
 const server = serve({ fetch: app.fetch, port: config.port }, () => printStartup("hono", config));
 closeOnSignals(server, hooks);

@@ -1,7 +1,7 @@
 import Router from "@koa/router";
 import Koa from "koa";
 import { createKoaMiddleware } from "@hookrun/koa";
-import { closeOnSignals, createDemoHooks, demoConfig, printStartup } from "@hookrun-examples/demo";
+import { closeOnSignals, createDemoDashboard, createDemoHooks, demoConfig, printStartup } from "@hookrun-examples/demo";
 
 const config = demoConfig();
 const hooks = createDemoHooks(config);
@@ -15,6 +15,7 @@ router.get("/healthz", async (ctx) => {
 });
 
 const app = new Koa();
+app.use(createDemoDashboard(hooks, config).koa); // the runs dashboard at /hookrun
 app.use(router.routes());
 
 const server = app.listen(config.port, () => printStartup("koa", config));

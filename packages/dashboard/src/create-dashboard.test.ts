@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { bearer, createInboundWebhooks, HookrunConfigError } from "@hookrun/core";
+import { HookrunConfigError } from "@hookrun/core";
 import { createDashboard } from "@hookrun/dashboard";
-import { hooksWith, standInRuns } from "../test/support/stand-in-runs";
+import { liveHooks } from "../test/support/live-hooks";
 
-const hooks = () => hooksWith(standInRuns(), createInboundWebhooks({ webhooks: [{ id: "a", auth: bearer("t".repeat(20)), agent: () => undefined }] }));
+const hooks = () => liveHooks().hooks;
 
 function configError(run: () => unknown): HookrunConfigError {
   try {

@@ -1,4 +1,4 @@
-import { describeError, HookrunConfigError, parseOptions, type InboundWebhooks } from "@hookrun/core";
+import { describeError, HookrunConfigError, HookrunError, parseOptions, type InboundWebhooks, type RunsApi } from "@hookrun/core";
 import { z } from "zod";
 import { handleApi } from "./api/handle-api";
 import { isCrossOrigin } from "./auth/same-origin";
@@ -8,7 +8,6 @@ import { expressMount, type ExpressMount } from "./mounts/express";
 import { koaMount, type KoaMount } from "./mounts/koa";
 import { nextMount, type NextMount } from "./mounts/next";
 import { nodeMount, type NodeMount } from "./mounts/node";
-import type { RunsApi } from "./runs-api";
 import { DASHBOARD_CSS, DASHBOARD_JS, dashboardPage, signInPage } from "./ui/page";
 
 /** Options of {@link createDashboard}. */
@@ -73,6 +72,14 @@ const optionsSchema = z
 
 const RUNS_METHODS = ["list", "get", "replay", "replayMany", "refused"] as const;
 
+function runsOf(hooks: InboundWebhooks): RunsApi {
+  const runs: RunsApi | undefined = (hooks as Partial<InboundWebhooks> | undefined)?.runs;
+  if (!runs || RUNS_METHODS.some((method) => !isFunction(runs[method]))) {
+    throw new HookrunConfigError("hooks", "expected what createInboundWebhooks() returned, with hooks.runs (list, get, replay, replayMany, refused)");
+  }
+  return runs;
+}
+
 const ASSET_HEADERS = { "cache-control": "public, max-age=31536000, immutable" };
 
 /**
@@ -103,10 +110,7 @@ const ASSET_HEADERS = { "cache-control": "public, max-age=31536000, immutable" }
  */
 export function createDashboard(hooks: InboundWebhooks, options: DashboardOptions): Dashboard {
   const config = parseOptions(optionsSchema, options, "options");
-  const runs = (hooks as unknown as { runs?: RunsApi } | undefined)?.runs;
-  if (!runs || RUNS_METHODS.some((method) => !isFunction(runs[method]))) {
-    throw new HookrunConfigError("hooks", "expected what createInboundWebhooks() returned, with hooks.runs (list, get, replay, replayMany, refused)");
-  }
+  const runs = runsOf(hooks);
   const tokens = config.authorize !== undefined && !isFunction(config.authorize);
   const authorize: Authorize =
     config.authorize === undefined
@@ -145,7 +149,7 @@ export function createDashboard(hooks: InboundWebhooks, options: DashboardOption
       } catch {
         return problem(400, "invalid_request", "The path is not valid percent-encoding.");
       }
-      return handleApi(request, segments, role, runs!);
+      return handleApi(request, segments, role, runs);
     }
     if (rest === "" || rest === "/") {
       if (!isRead) return problem(405, "method_not_allowed", "Use GET.", { allow: "GET, HEAD" });
@@ -158,6 +162,8 @@ export function createDashboard(hooks: InboundWebhooks, options: DashboardOption
     try {
       return await serve(request);
     } catch (error) {
+      // hooks.runs refusing (run_not_found, replay_unavailable, invalid_filter): its own problem.
+      if (error instanceof HookrunError) return respond(error.status, JSON.stringify(error.toProblem()), { "content-type": "application/problem+json", ...error.headers });
       // authorize() or the run store failed: answer, log, keep serving.
       process.stderr.write(`${JSON.stringify({ level: "error", time: new Date().toISOString(), name: "hookrun-dashboard", msg: "dashboard request failed", error: describeError(error) })}\n`);
       return problem(500, "internal_error", "The dashboard could not answer this request.");

@@ -1,11 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bearer, createInboundWebhooks } from "@hookrun/core";
 import { CONTENT_SECURITY_POLICY, createDashboard } from "@hookrun/dashboard";
+import { liveHooks, OPERATOR, VIEWER, type LiveHooks } from "./support/live-hooks";
 import { MOUNTS, serveDashboard, type RunningServer } from "./support/servers";
-import { hooksWith, standInRuns, type StandInRuns } from "./support/stand-in-runs";
 
-const OPERATOR = "operator-token-0123456789";
-const VIEWER = "viewer-token-0123456789";
 const basic = (token: string) => `Basic ${Buffer.from(`someone:${token}`).toString("base64")}`;
 const asOperator = { authorization: basic(OPERATOR) };
 const asViewer = { authorization: basic(VIEWER) };
@@ -28,21 +25,25 @@ function expectSecurityHeaders(response: Response): void {
 for (const mount of MOUNTS) {
   describe(`dashboard API contract: ${mount} mount`, () => {
     let server: RunningServer;
-    let runs: StandInRuns;
+    let live: LiveHooks;
     let base: string;
     let failedRunId: string;
+    const total = async () => (await live.runs.list({ limit: 500 })).runs.length;
 
     beforeAll(async () => {
-      runs = standInRuns();
-      const hooks = hooksWith(runs, createInboundWebhooks({ webhooks: [{ id: "alerts", auth: bearer("t".repeat(20)), agent: () => undefined }] }));
-      const dashboard = createDashboard(hooks, { authorize: { operator: OPERATOR, viewer: VIEWER } });
+      live = liveHooks();
+      const dashboard = createDashboard(live.hooks, { authorize: { operator: OPERATOR, viewer: VIEWER } });
       server = await serveDashboard(dashboard, mount);
       base = `${server.origin}/hookrun/`;
-      runs.add({ webhookId: "alerts", status: "succeeded", deliveryId: "delivery-1" });
-      failedRunId = runs.add({ webhookId: "alerts", status: "failed", deliveryId: "delivery-2", attempts: [{ attempt: 1, startedAt: new Date().toISOString(), error: { message: "boom" }, logs: [] }] }).runId;
-      runs.add({ webhookId: "billing", status: "failed" });
+      await live.settled(await live.send({ event: "x" }, { "idempotency-key": "delivery-1" }));
+      failedRunId = await live.send({ mode: "fail" }, { "idempotency-key": "delivery-2" });
+      await live.settled(failedRunId);
+      await live.settled(await live.send({ mode: "fail" }, {}, "billing"));
     });
-    afterAll(() => server?.close());
+    afterAll(async () => {
+      await server?.close();
+      await live?.hooks.close();
+    });
 
     const get = (path: string, headers: Record<string, string> = asOperator) => fetch(base + path, { headers });
     const post = (path: string, body: unknown, headers: Record<string, string> = { ...asOperator, ...csrf }) =>
@@ -90,7 +91,7 @@ for (const mount of MOUNTS) {
       expectSecurityHeaders(response);
       const { runs: listed } = (await response.json()) as { runs: Array<Record<string, unknown>> };
       expect(listed.map((run) => run.webhookId)).toEqual(["billing", "alerts", "alerts"]);
-      expect(listed[1]).toMatchObject({ runId: failedRunId, status: "failed", attempts: 1, lastError: "boom" });
+      expect(listed[1]).toMatchObject({ runId: failedRunId, status: "failed", attempts: 2, lastError: "CRM down (attempt 2)", deliveryId: "delivery-2" });
       expect(listed[1]).not.toHaveProperty("envelope");
       expect(await (await get("api/session", asViewer)).json()).toEqual({ role: "viewer" });
       expect(await (await get("api/session", { authorization: `Bearer ${OPERATOR}` })).json()).toEqual({ role: "operator" });
@@ -112,8 +113,8 @@ for (const mount of MOUNTS) {
 
     it("answers one run in full, and 404 for an unknown one", async () => {
       const run = (await (await get(`api/runs/${failedRunId}`)).json()) as Record<string, unknown>;
-      expect(run).toMatchObject({ runId: failedRunId, attempts: [{ attempt: 1, error: { message: "boom" } }] });
-      await expectProblem(await get("api/runs/no-such-run"), 404, "not_found");
+      expect(run).toMatchObject({ runId: failedRunId, envelope: { payload: { mode: "fail" } }, attempts: [{ attempt: 1, error: { message: "CRM down (attempt 1)" } }, { attempt: 2 }] });
+      await expectProblem(await get("api/runs/no-such-run"), 404, "run_not_found");
       await expectProblem(await get("api/nothing-here"), 404, "not_found");
     });
 
@@ -124,12 +125,12 @@ for (const mount of MOUNTS) {
       expect(runId).not.toBe(failedRunId);
       expect(await (await get(`api/runs/${runId}`)).json()).toMatchObject({ replayOf: failedRunId });
       expect(((await (await get(`api/runs/${failedRunId}`)).json()) as { replays: string[] }).replays).toContain(runId);
-      await expectProblem(await post("api/runs/no-such-run/replay", {}), 404, "not_found");
+      await expectProblem(await post("api/runs/no-such-run/replay", {}), 404, "run_not_found");
       await expectProblem(await post(`api/runs/${failedRunId}/replay`, { unknown: 1 }), 400, "invalid_request");
     });
 
     it("refuses a replay by a viewer, without the CSRF header, or from another origin (403), and replays nothing", async () => {
-      const before = runs.records.length;
+      const before = await total();
       await expectProblem(await post(`api/runs/${failedRunId}/replay`, {}, { ...asViewer, ...csrf }), 403, "forbidden");
       await expectProblem(await post(`api/runs/${failedRunId}/replay`, {}, { ...asOperator, "content-type": "application/json" }), 403, "csrf_required");
       await expectProblem(await post(`api/runs/${failedRunId}/replay`, {}, { ...asOperator, ...csrf, origin: "http://evil.example" }), 403, "cross_origin");
@@ -137,7 +138,7 @@ for (const mount of MOUNTS) {
       await expectProblem(await post(`api/runs/${failedRunId}/replay`, {}, { ...asOperator, ...csrf, "sec-fetch-site": "same-site" }), 403, "cross_origin");
       await expectProblem(await get("api/runs", { ...asOperator, "sec-fetch-site": "cross-site" }), 403, "cross_origin");
       await expectProblem(await fetch(`${base}api/runs/${failedRunId}/replay`, { headers: asOperator }), 405, "method_not_allowed");
-      expect(runs.records.length).toBe(before);
+      expect(await total()).toBe(before);
       // The page's own origin is fine.
       expect((await post(`api/runs/${failedRunId}/replay`, {}, { ...asOperator, ...csrf, origin: server.origin, "sec-fetch-site": "same-origin" })).status).toBe(202);
     });
@@ -145,21 +146,23 @@ for (const mount of MOUNTS) {
     it("replay-many counts first (dryRun), refuses an empty filter, then replays what matches", async () => {
       const dry = await post("api/replay-many", { filter: { status: "failed", webhookId: "billing" }, dryRun: true });
       expect(dry.status).toBe(200);
-      expect(await dry.json()).toEqual({ count: 1 });
-      await expectProblem(await post("api/replay-many", { filter: {}, dryRun: true }), 400, "invalid_request");
+      expect(await dry.json()).toEqual({ dryRun: true, matched: 1, replays: [], skipped: [] });
+      await expectProblem(await post("api/replay-many", { filter: {}, dryRun: true }), 400, "invalid_filter");
+      await expectProblem(await post("api/replay-many", { filter: { since: "not a date" } }), 400, "invalid_request");
       await expectProblem(await post("api/replay-many", { filter: { status: "failed" } }, { ...asViewer, ...csrf }), 403, "forbidden");
       const done = await post("api/replay-many", { filter: { status: "failed", webhookId: "billing" }, dryRun: false });
       expect(done.status).toBe(202);
-      expect(await done.json()).toMatchObject({ count: 1 });
+      expect(await done.json()).toMatchObject({ dryRun: false, matched: 1, replays: [{ replayOf: expect.any(String) }] });
     });
 
     it("lists refused requests and a per-webhook summary of the last 24 hours", async () => {
-      runs.refusedEntries.push({ time: new Date().toISOString(), webhookId: "nope", status: 401, code: "unauthorized", reason: "unknown_webhook" });
-      expect(await (await get("api/refused", asViewer)).json()).toEqual({ refused: [expect.objectContaining({ webhookId: "nope", reason: "unknown_webhook" })] });
-      const summary = (await (await get("api/summary", asViewer)).json()) as { webhooks: Array<{ webhookId: string; counts: Record<string, number> }> };
-      const alerts = summary.webhooks.find((webhook) => webhook.webhookId === "alerts")!;
-      expect(alerts.counts.failed).toBe(1);
-      expect(alerts.counts.succeeded).toBe(1);
+      expect((await live.hooks.handleInboundWebhook({ method: "POST", webhookId: "nope", headers: {}, body: "{}" })).status).toBe(401);
+      expect(await (await get("api/refused", asViewer)).json()).toEqual({ refused: [expect.objectContaining({ webhookId: "nope", status: 401, code: "unauthorized", reason: "unknown_webhook" })] });
+      await live.quiet();
+      const summary = (await (await get("api/summary", asViewer)).json()) as { truncated: boolean; webhooks: Array<{ webhookId: string; total: number; counts: Record<string, number> }> };
+      const failedAlerts = (await live.runs.list({ webhookId: "alerts", status: "failed", limit: 500 })).runs.length;
+      expect(summary.truncated).toBe(false);
+      expect(summary.webhooks.find((webhook) => webhook.webhookId === "alerts")).toEqual({ webhookId: "alerts", total: failedAlerts + 1, counts: { succeeded: 1, failed: failedAlerts } });
     });
 
     it("leaves paths outside the base path to the host app", async () => {

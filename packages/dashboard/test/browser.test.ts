@@ -1,93 +1,44 @@
 import { createServer, request as httpRequest } from "node:http";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bearer, createInboundWebhooks } from "@hookrun/core";
-import { CONTENT_SECURITY_POLICY, createDashboard } from "@hookrun/dashboard";
+import type { RunsApi } from "@hookrun/core";
+import { CONTENT_SECURITY_POLICY } from "@hookrun/dashboard";
 import { launchChromium, openPage } from "./support/browser";
-import { listen, type RunningServer } from "./support/servers";
-import { hooksWith, standInRuns, type StandInRuns } from "./support/stand-in-runs";
+import { HOSTILE, liveDashboard, OPERATOR, VIEWER, type LiveDashboard } from "./support/live-hooks";
+import { listen } from "./support/servers";
 
-const OPERATOR = "operator-token-0123456789";
-const VIEWER = "viewer-token-0123456789";
-const HOSTILE = `<img src=x onerror="window.__pwned=1"></script><script>window.__pwned=2</script>"'&amp;`;
-
-interface Seen {
-  method: string;
-  path: string;
-  status: number;
-}
+const rowIds = (rows: Element[]) => rows.map((row) => (row as HTMLElement).dataset.runId);
 
 describe("dashboard in a real headless Chromium", () => {
   let browser: Browser;
-  let server: RunningServer;
-  let runs: StandInRuns;
+  let live: LiveDashboard;
+  let runs: RunsApi;
   let base: string;
-  const seen: Seen[] = [];
   let failedRunId: string;
   let hostileRunId: string;
+  let hostileResultRunId: string;
   let bigRunId: string;
   let agentRunId: string;
+  const total = async () => (await runs.list({ limit: 500 })).runs.length;
 
   beforeAll(async () => {
-    runs = standInRuns();
-    const hooks = hooksWith(runs, createInboundWebhooks({ webhooks: [{ id: "alerts", auth: bearer("t".repeat(20)), agent: () => undefined }] }));
-    const dashboard = createDashboard(hooks, { authorize: { operator: OPERATOR, viewer: VIEWER }, pollIntervalMs: 300 });
-    server = await listen(
-      createServer((req, res) => {
-        res.on("finish", () => seen.push({ method: req.method!, path: req.url!, status: res.statusCode }));
-        dashboard.node(req, res);
-      }),
-    );
-    base = `${server.origin}/hookrun/`;
-    const now = Date.now();
-    const at = (ms: number) => new Date(now + ms).toISOString();
-    runs.add({ webhookId: "alerts", status: "succeeded", receivedAt: at(-60_000), envelope: { page: "inbound_webhook", inboundWebhookId: "alerts", payload: { ok: true } } });
-    failedRunId = runs.add({
-      webhookId: "alerts",
-      status: "failed",
-      deliveryId: "delivery-failed",
-      receivedAt: at(-50_000),
-      envelope: { page: "inbound_webhook", inboundWebhookId: "alerts", payload: { event: "customer.alert.created" } },
-      attempts: [
-        { attempt: 1, startedAt: at(-49_000), finishedAt: at(-48_000), error: { message: "first failure", stack: "Error: first failure\n    at agent (agent.js:1:1)" }, logs: [{ time: at(-48_500), level: "info", message: "calling the CRM", fields: { account: "cus_123" } }] },
-        { attempt: 2, startedAt: at(-47_000), finishedAt: at(-46_000), error: { message: "second failure", stack: "Error: second failure\n    at agent (agent.js:2:2)" }, logs: [{ time: at(-46_500), level: "warn", message: "CRM still down", fields: {} }] },
-      ],
-    }).runId;
-    hostileRunId = runs.add({
-      webhookId: HOSTILE,
-      deliveryId: HOSTILE,
-      agent: HOSTILE,
-      status: "failed",
-      receivedAt: at(-40_000),
-      envelope: { page: "inbound_webhook", inboundWebhookId: HOSTILE, payload: { [HOSTILE]: HOSTILE, html: HOSTILE } },
-      request: { headers: { "x-evil": HOSTILE } },
-      result: HOSTILE,
-      attempts: [{ attempt: 1, startedAt: at(-39_000), finishedAt: at(-38_000), error: { message: HOSTILE, stack: HOSTILE }, logs: [{ time: at(-38_500), level: HOSTILE, message: HOSTILE, fields: { [HOSTILE]: HOSTILE } }] }],
-    }).runId;
-    bigRunId = runs.add({
-      webhookId: "alerts",
-      receivedAt: at(-30_000),
-      envelope: { page: "inbound_webhook", inboundWebhookId: "alerts", payload: { items: Array.from({ length: 9_000 }, (_, i) => ({ i, text: "x".repeat(90) })), tail: "END-OF-BIG-PAYLOAD" } },
-    }).runId;
-    agentRunId = runs.add({
-      webhookId: "alerts",
-      receivedAt: at(-20_000),
-      result: {
-        stopReason: "completed",
-        text: "Escalated cus_123.",
-        usage: { inputTokens: 120, outputTokens: 30, totalTokens: 150 },
-        steps: [
-          { finishReason: "tool-calls", usage: { inputTokens: 60, outputTokens: 10, totalTokens: 70 }, toolCalls: [{ toolName: "lookupAccount", input: { id: "cus_123" }, output: { plan: "pro" }, durationMs: 12 }, { toolName: "deleteAccount", input: { id: "cus_123" }, refused: true, error: "tool not allowed", durationMs: 0 }] },
-          { finishReason: "stop", usage: { inputTokens: 60, outputTokens: 20, totalTokens: 80 }, toolCalls: [] },
-        ],
-      },
-    }).runId;
-    runs.refusedEntries.push({ time: at(-10_000), webhookId: HOSTILE, status: 401, code: "unauthorized", reason: "unknown_webhook" });
+    live = await liveDashboard({ pollIntervalMs: 300 });
+    runs = live.runs;
+    base = live.base;
+    await live.settled(await live.send({ event: "customer.alert.created" }, { "idempotency-key": "delivery-ok" }));
+    failedRunId = await live.send({ mode: "fail" }, { "idempotency-key": "delivery-failed" });
+    hostileRunId = await live.send({ mode: "hostile", [HOSTILE]: HOSTILE, html: HOSTILE }, { "idempotency-key": HOSTILE, "x-evil": HOSTILE });
+    hostileResultRunId = await live.send({ mode: "hostile-result" });
+    bigRunId = await live.send({ items: Array.from({ length: 9_000 }, (_, i) => ({ i, text: "x".repeat(90) })), tail: "END-OF-BIG-PAYLOAD" });
+    agentRunId = await live.send({ mode: "agent" });
+    for (const runId of [failedRunId, hostileRunId, hostileResultRunId, bigRunId, agentRunId]) await live.settled(runId);
+    // A refused request whose webhook id (as sent in the URL) is hostile.
+    expect((await live.hooks.handleInboundWebhook({ method: "POST", webhookId: HOSTILE, headers: {}, body: "{}" })).status).toBe(401);
     browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
-    await server?.close();
+    await live?.close();
   });
 
   it("lists runs, opens a failed one with its attempts (newest error first, stacks collapsed) and logs, replays it, and links both runs", async () => {
@@ -95,24 +46,30 @@ describe("dashboard in a real headless Chromium", () => {
     const response = await page.goto(base);
     expect(response!.status()).toBe(200);
     expect(response!.headers()["content-security-policy"]).toBe(CONTENT_SECURITY_POLICY);
-    await page.getByTestId("run-row").first().waitFor();
-    expect(await page.getByTestId("run-row").count()).toBe(5);
+    await page.locator(`[data-run-id="${failedRunId}"]`).waitFor();
+    expect(await page.getByTestId("run-row").count()).toBe(await total());
     expect(await page.getByTestId("role").textContent()).toBe("operator");
 
     await page.locator(`[data-run-id="${failedRunId}"] a`).click();
     await page.getByTestId("attempt").first().waitFor();
     expect(await page.getByTestId("run-id").textContent()).toBe(failedRunId);
-    expect(await page.getByTestId("attempt-error").allTextContents()).toEqual(["second failure", "first failure"]);
+    expect(await page.getByTestId("attempt-error").allTextContents()).toEqual(["CRM down (attempt 2)", "CRM down (attempt 1)"]);
     expect(await page.getByTestId("attempt-stack").first().isVisible()).toBe(false);
-    expect(await page.getByTestId("log-line").allTextContents()).toEqual([expect.stringContaining("CRM still down"), expect.stringContaining("calling the CRM")]);
-    expect(await page.getByTestId("log-line").last().textContent()).toContain('{"account":"cus_123"}');
+    expect(await page.getByTestId("attempt-stack").first().textContent()).toMatch(/^Error: CRM down \(attempt 2\)\n\s+at /);
+    // One log line per attempt, each under its own attempt.
+    expect(await page.getByTestId("attempt").nth(0).getByTestId("log-line").allTextContents()).toEqual([expect.stringMatching(/calling the CRM\{"account":"cus_123","attempt":2\}$/)]);
+    expect(await page.getByTestId("attempt").nth(1).getByTestId("log-line").allTextContents()).toEqual([expect.stringMatching(/calling the CRM\{"account":"cus_123","attempt":1\}$/)]);
 
     await page.getByTestId("replay").click();
     await page.getByTestId("replay-of").waitFor();
     const replayId = await page.getByTestId("run-id").textContent();
     expect(replayId).not.toBe(failedRunId);
     expect(await page.getByTestId("replay-of").textContent()).toBe(`Replay of ${failedRunId}`);
-    expect(seen.filter((request) => request.method === "POST")).toEqual([{ method: "POST", path: `/hookrun/api/runs/${failedRunId}/replay`, status: 202 }]);
+    // The open page follows the replay until it settles: it fails again, twice.
+    await page.locator("h1 .status-failed").waitFor();
+    expect(await page.getByTestId("attempt-error").allTextContents()).toEqual(["CRM down (attempt 2)", "CRM down (attempt 1)"]);
+    expect(live.seen.filter((request) => request.method === "POST")).toEqual([{ method: "POST", path: `/hookrun/api/runs/${failedRunId}/replay`, status: 202 }]);
+    expect((await runs.get(replayId!))?.replayOf).toBe(failedRunId);
 
     await page.getByTestId("replay-of").locator("a").click();
     await page.getByTestId("replays").waitFor();
@@ -129,15 +86,40 @@ describe("dashboard in a real headless Chromium", () => {
     const { page, context } = await openPage(browser, VIEWER);
     await page.goto(`${base}#/runs?webhookId=alerts`);
     await page.getByTestId("run-row").first().waitFor();
-    const before = await page.getByTestId("run-row").evaluateAll((rows) => rows.map((row) => (row as HTMLElement).dataset.runId));
-    const fresh = runs.add({ webhookId: "alerts", status: "running" });
+    const before = await page.getByTestId("run-row").evaluateAll(rowIds);
+    const fresh = await live.send({ event: "arrives while the page is open" });
     await page.getByTestId("new-runs").waitFor();
     expect(await page.getByTestId("new-runs").textContent()).toBe("1 new run — show");
-    expect(await page.getByTestId("run-row").evaluateAll((rows) => rows.map((row) => (row as HTMLElement).dataset.runId))).toEqual(before);
-    fresh.status = "succeeded";
+    expect(await page.getByTestId("run-row").evaluateAll(rowIds)).toEqual(before);
     await page.getByTestId("new-runs").click();
-    expect(await page.getByTestId("run-row").first().getAttribute("data-run-id")).toBe(fresh.runId);
-    await page.locator(`[data-run-id="${fresh.runId}"] .status-succeeded`).waitFor();
+    expect(await page.getByTestId("run-row").evaluateAll(rowIds)).toEqual([fresh, ...before]);
+    await page.locator(`[data-run-id="${fresh}"] .status-succeeded`).waitFor();
+    await context.close();
+  });
+
+  it("filters by status and time, and finds a run by its run id or its delivery id", async () => {
+    const { page, context } = await openPage(browser, VIEWER);
+    await page.goto(base);
+    await page.getByTestId("run-row").first().waitFor();
+    const filter = async (fill: () => Promise<void>) => {
+      await fill();
+      // Wait for the list the new filter draws, not the one on screen.
+      await page.getByTestId("runs").evaluate((table) => table.setAttribute("data-stale", ""));
+      await page.getByRole("button", { name: "Filter" }).click();
+      await page.locator("[data-testid=runs]:not([data-stale])").waitFor();
+      return page.getByTestId("run-row").evaluateAll(rowIds);
+    };
+    // The run of that delivery, and its replays (a replay keeps the delivery id).
+    const ofDelivery = (await runs.list({ deliveryId: "delivery-failed" })).runs.map((run) => run.runId);
+    expect(ofDelivery).toContain(failedRunId);
+    expect(await filter(() => page.getByTestId("search").fill("delivery-failed"))).toEqual(ofDelivery);
+    expect(page.url()).toBe(`${base}#/runs?q=delivery-failed`);
+    expect(await filter(() => page.getByTestId("search").fill(agentRunId))).toEqual([agentRunId]);
+    await page.getByTestId("search").fill("");
+    const failed = (await runs.list({ status: "failed", limit: 500 })).runs.map((run) => run.runId);
+    expect(await filter(() => page.locator("select[name=status]").selectOption("failed").then(() => undefined))).toEqual(failed);
+    expect(await filter(() => page.locator("select[name=within]").selectOption("1h").then(() => undefined))).toEqual(failed);
+    expect(page.url()).toBe(`${base}#/runs?status=failed&within=1h`);
     await context.close();
   });
 
@@ -176,8 +158,8 @@ describe("dashboard in a real headless Chromium", () => {
       // Sign in to the dashboard first, so the browser holds (and would send) the credentials.
       await page.goto(base);
       await page.getByTestId("run-row").first().waitFor();
-      const before = runs.records.length;
-      seen.length = 0;
+      const before = await total();
+      live.seen.length = 0;
       await page.goto(`${attacker.origin}/`);
       const outcome = await page.evaluate(async (url) => {
         const withHeader = await fetch(url, { method: "POST", credentials: "include", headers: { "x-hookrun-csrf": "1" }, body: "{}" }).then(
@@ -196,10 +178,10 @@ describe("dashboard in a real headless Chromium", () => {
       const formAnswer = page.waitForResponse((response) => response.url().endsWith("/replay"));
       await page.locator("#f").evaluate((form) => (form as HTMLFormElement).submit());
       expect((await formAnswer).status()).toBe(403);
-      expect(runs.records.length).toBe(before);
+      expect(await total()).toBe(before);
       // The preflight got no CORS grant; the POSTs that were sent anyway were answered 403.
-      expect(seen.filter((request) => request.method === "POST").map((request) => request.status)).toEqual([403, 403]);
-      expect(seen.filter((request) => request.method === "OPTIONS").every((request) => request.status >= 400)).toBe(true);
+      expect(live.seen.filter((request) => request.method === "POST").map((request) => request.status)).toEqual([403, 403]);
+      expect(live.seen.filter((request) => request.method === "OPTIONS").every((request) => request.status >= 400)).toBe(true);
       await context.close();
     } finally {
       await attacker.close();
@@ -210,22 +192,24 @@ describe("dashboard in a real headless Chromium", () => {
     const { page, context, problems } = await openPage(browser, OPERATOR);
     await page.goto(base);
     await page.locator(`[data-run-id="${hostileRunId}"]`).waitFor();
-    expect(await page.locator(`[data-run-id="${hostileRunId}"] td`).nth(2).textContent()).toBe(`${HOSTILE} · ${HOSTILE}`);
+    // The delivery id (Idempotency-Key) and the last error, in the list.
+    expect(await page.locator(`[data-run-id="${hostileRunId}"] td`).nth(4).textContent()).toBe(HOSTILE);
+    expect(await page.locator(`[data-run-id="${hostileRunId}"] td`).nth(7).textContent()).toBe(HOSTILE);
     await page.locator(`[data-run-id="${hostileRunId}"] a`).click();
-    await page.getByTestId("attempt").waitFor();
-    expect(await page.getByTestId("attempt-error").textContent()).toBe(HOSTILE);
-    expect(await page.getByTestId("attempt-stack").textContent()).toBe(HOSTILE);
-    expect(await page.locator(".log-message").textContent()).toBe(HOSTILE);
-    expect(await page.getByTestId("payload").textContent()).toContain(JSON.stringify(HOSTILE));
-    expect(await page.getByTestId("request").textContent()).toContain(JSON.stringify(HOSTILE));
+    await page.getByTestId("attempt").first().waitFor();
+    expect(await page.getByTestId("attempt-error").allTextContents()).toEqual([HOSTILE, HOSTILE]);
+    expect(await page.getByTestId("attempt-stack").first().textContent()).toContain(`Error: ${HOSTILE}`);
+    expect(await page.locator(".log-message").allTextContents()).toEqual([HOSTILE, HOSTILE]);
+    expect(await page.getByTestId("log-line").first().textContent()).toContain(JSON.stringify({ [HOSTILE]: HOSTILE }));
+    expect(await page.getByTestId("payload").textContent()).toContain(`${JSON.stringify(HOSTILE)}: ${JSON.stringify(HOSTILE)}`);
+    expect(await page.getByTestId("request-header").allTextContents()).toContain(`x-evil${HOSTILE}`);
+    expect(await page.locator("dd").nth(1).textContent()).toBe(HOSTILE);
+    await page.goto(`${base}#/runs/${hostileResultRunId}`);
+    await page.getByTestId("result").waitFor();
     expect(await page.getByTestId("result").textContent()).toBe(HOSTILE);
-    expect(await page.locator("dd").first().textContent()).toBe(HOSTILE);
     await page.goto(`${base}#/refused`);
     await page.getByTestId("refused-row").waitFor();
     expect(await page.getByTestId("refused-row").locator("td").nth(1).textContent()).toBe(HOSTILE);
-    await page.goto(`${base}#/webhooks`);
-    await page.getByTestId("webhook-row").first().waitFor();
-    expect(await page.getByTestId("webhooks").textContent()).toContain(HOSTILE);
     const injected = await page.evaluate(() => ({
       pwned: (window as unknown as { __pwned?: number }).__pwned,
       images: document.querySelectorAll("img").length,
@@ -234,6 +218,21 @@ describe("dashboard in a real headless Chromium", () => {
     }));
     expect(injected).toEqual({ pwned: undefined, images: 0, scripts: 1, handlers: 0 });
     expect(await problems()).toEqual([]);
+    await context.close();
+  });
+
+  it("summarizes runs per webhook over the last 24 hours, each count linking to those runs", async () => {
+    await live.quiet();
+    const failed = (await runs.list({ status: "failed", webhookId: "alerts", limit: 500 })).runs.length;
+    const { page, context } = await openPage(browser, VIEWER);
+    await page.goto(`${base}#/webhooks`);
+    const row = page.getByTestId("webhook-row").filter({ hasText: "alerts" });
+    await row.waitFor();
+    expect(await row.locator("td").allTextContents()).toEqual(["alerts", String(await total()), "0", "0", "0", String((await total()) - failed), String(failed)]);
+    await row.locator("td").nth(6).locator("a").click();
+    await page.getByTestId("run-row").first().waitFor();
+    expect(page.url()).toBe(`${base}#/runs?webhookId=alerts&status=failed`);
+    expect(await page.getByTestId("run-row").count()).toBe(failed);
     await context.close();
   });
 
@@ -268,12 +267,14 @@ describe("dashboard in a real headless Chromium", () => {
     await page.goto(`${base}#/failed?webhookId=alerts`);
     await page.getByTestId("replay-all-start").click();
     await page.getByTestId("replay-all-count").waitFor();
-    expect(await page.getByTestId("replay-all-count").textContent()).toBe("1 failed run matches this filter.");
-    const before = runs.records.length;
+    const { matched } = await runs.replayMany({ status: "failed", webhookId: "alerts" }, { dryRun: true });
+    expect(matched).toBeGreaterThan(1);
+    expect(await page.getByTestId("replay-all-count").textContent()).toBe(`${matched} failed runs match this filter.`);
+    const before = await total();
     await page.getByTestId("replay-all-confirm").click();
     await page.getByTestId("replay-all-done").waitFor();
-    expect(await page.getByTestId("replay-all-done").textContent()).toBe("Replayed 1 run.");
-    expect(runs.records.length).toBe(before + 1);
+    expect(await page.getByTestId("replay-all-done").textContent()).toBe(`Replayed ${matched} runs.`);
+    expect(await total()).toBe(before + matched);
     await context.close();
   });
 
@@ -281,7 +282,7 @@ describe("dashboard in a real headless Chromium", () => {
     const proxy = await listen(
       createServer((req, res) => {
         if (!req.url!.startsWith("/ops/")) return void res.writeHead(404).end();
-        const upstream = httpRequest(`${server.origin}${req.url!.slice("/ops".length)}`, { method: req.method, headers: req.headers }, (answer) => {
+        const upstream = httpRequest(`${live.server.origin}${req.url!.slice("/ops".length)}`, { method: req.method, headers: req.headers }, (answer) => {
           res.writeHead(answer.statusCode!, answer.headers);
           answer.pipe(res);
         });
@@ -301,5 +302,20 @@ describe("dashboard in a real headless Chromium", () => {
     } finally {
       await proxy.close();
     }
+  });
+
+  it("pages through more runs than one page holds with 'Load more', in order", async () => {
+    for (let index = 0; index < 50; index++) await live.send({ event: "bulk", index });
+    await live.quiet();
+    const all = (await runs.list({ limit: 500 })).runs.map((run) => run.runId);
+    expect(all.length).toBeGreaterThan(50);
+    const { page, context } = await openPage(browser, VIEWER);
+    await page.goto(base);
+    await page.getByTestId("run-row").first().waitFor();
+    expect(await page.getByTestId("run-row").evaluateAll(rowIds)).toEqual(all.slice(0, 50));
+    await page.getByTestId("load-more").click();
+    await page.locator(`[data-run-id="${all[all.length - 1]}"]`).waitFor();
+    expect(await page.getByTestId("run-row").evaluateAll(rowIds)).toEqual(all.slice(0, 100));
+    await context.close();
   });
 });

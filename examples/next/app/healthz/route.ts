@@ -1,4 +1,4 @@
-import { hooks } from "../../lib/hooks";
+import { hooks } from "../../lib/demo";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";

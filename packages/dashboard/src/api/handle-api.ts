@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { Role } from "../auth/token-authorize";
 import { refuseUnsafeRequest } from "../auth/same-origin";
 import { json, problem } from "../http/responses";
-import type { RunRecordLike, RunsApi, RunsQuery } from "../runs-api";
+import type { RunFilter, RunRecord, RunsApi } from "@hookrun/core";
 import { readJsonBody } from "./read-json-body";
 import { webhookSummary } from "./summary";
 
@@ -38,7 +38,7 @@ const replayManyBody = z
   .strict();
 
 /** What the list view shows of a run: no envelope, no result, no logs. */
-function summarize(run: RunRecordLike) {
+function summarize(run: RunRecord) {
   const last = run.attempts[run.attempts.length - 1];
   return {
     runId: run.runId,
@@ -92,13 +92,12 @@ export async function handleApi(request: Request, segments: string[], role: Role
   if (route === "runs") return listRuns(runs, query);
   if (segments.length === 2 && segments[0] === "runs") {
     const run = await runs.get(segments[1]!);
-    return run ? json(200, run) : problem(404, "not_found", "No such run.");
+    return run ? json(200, run) : problem(404, "run_not_found", "No run with this id is recorded (unknown, or past retention).");
   }
   if (route === "refused") {
     const parsed = refusedQuery.safeParse(query);
     if (!parsed.success) return invalid(parsed.error);
-    const answer = await runs.refused(parsed.data);
-    return json(200, { refused: Array.isArray(answer) ? answer : answer.refused });
+    return json(200, { refused: await runs.refused(parsed.data) });
   }
   if (route === "summary") return json(200, await webhookSummary(runs, Date.now()));
   return problem(404, "not_found", "No such API route.");
@@ -109,11 +108,11 @@ async function listRuns(runs: RunsApi, query: Record<string, string>): Promise<R
   if (!parsed.success) return invalid(parsed.error);
   const { q, ...filter } = parsed.data;
   if (q === undefined) {
-    const page = await runs.list(filter as RunsQuery);
+    const page = await runs.list(filter);
     return json(200, { runs: page.runs.map(summarize), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) });
   }
   // Search: the run with that id, and the runs of that delivery.
-  const [byId, byDelivery] = await Promise.all([runs.get(q), runs.list({ ...filter, deliveryId: q } as RunsQuery)]);
+  const [byId, byDelivery] = await Promise.all([runs.get(q), runs.list({ ...filter, deliveryId: q })]);
   const found = [...(byId ? [byId] : []), ...byDelivery.runs.filter((run) => run.runId !== q)];
   return json(200, { runs: found.map(summarize), ...(byDelivery.nextCursor ? { nextCursor: byDelivery.nextCursor } : {}) });
 }
@@ -121,7 +120,7 @@ async function listRuns(runs: RunsApi, query: Record<string, string>): Promise<R
 async function replay(runs: RunsApi, runId: string, body: unknown): Promise<Response> {
   const parsed = replayBody.safeParse(body ?? {});
   if (!parsed.success) return invalid(parsed.error);
-  if (!(await runs.get(runId))) return problem(404, "not_found", "No such run.");
+  // An unknown run or one that cannot be replayed throws core's HookrunError (404 / 409), answered as it is.
   const { runId: replayRunId } = await runs.replay(runId, parsed.data);
   return json(202, { runId: replayRunId });
 }
@@ -130,12 +129,12 @@ async function replayMany(runs: RunsApi, body: unknown): Promise<Response> {
   const parsed = replayManyBody.safeParse(body ?? {});
   if (!parsed.success) return invalid(parsed.error);
   const { filter, dryRun, reason } = parsed.data;
-  const query = { ...filter, since: toInstant(filter.since), until: toInstant(filter.until) };
-  for (const key of Object.keys(query) as Array<keyof typeof query>) if (query[key] === undefined) delete query[key];
-  if (Object.keys(query).length === 0) return problem(400, "invalid_request", "filter: give at least one of status, webhookId, deliveryId, since, until.");
+  const query: RunFilter = {};
+  for (const [key, value] of Object.entries(filter)) if (value !== undefined) (query as Record<string, unknown>)[key] = key === "since" || key === "until" ? toInstant(value) : value;
   if ([query.since, query.until].some((ms) => ms !== undefined && !Number.isFinite(ms))) {
     return problem(400, "invalid_request", "filter: since and until must be ISO 8601 dates or epoch milliseconds.");
   }
-  const answer = (await runs.replayMany(query, { dryRun, ...(reason === undefined ? {} : { reason }) })) as { count?: number; runIds?: string[] };
+  // An empty filter is refused by hooks.runs itself (400 invalid_filter): it never replays every run.
+  const answer = await runs.replayMany(query, { dryRun, ...(reason === undefined ? {} : { reason }) });
   return json(dryRun ? 200 : 202, answer);
 }

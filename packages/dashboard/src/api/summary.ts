@@ -1,9 +1,9 @@
-import type { RunsApi } from "../runs-api";
+import type { RunsApi } from "@hookrun/core";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** The summary reads at most this many runs; beyond that it says it is partial (`truncated`). */
 export const SUMMARY_MAX_RUNS = 5_000;
-const PAGE = 200;
+const PAGE = 500;
 
 export interface WebhookSummary {
   since: string;

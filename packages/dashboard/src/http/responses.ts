@@ -32,9 +32,13 @@ export function json(status: number, value: unknown): Response {
   return respond(status, JSON.stringify(value), { "content-type": "application/json; charset=utf-8" });
 }
 
-/** The dashboard API's error codes (the problem document's `code`). Stable: clients switch on it. */
+/**
+ * The dashboard API's own error codes (the problem document's `code`); `hooks.runs` adds core's
+ * `run_not_found` (404), `replay_unavailable` (409) and `invalid_filter` (400). Stable: clients switch on it.
+ */
 export type DashboardErrorCode =
   | "unauthorized"
+  | "run_not_found"
   | "forbidden"
   | "csrf_required"
   | "cross_origin"
@@ -45,6 +49,7 @@ export type DashboardErrorCode =
 
 const TITLE: Record<DashboardErrorCode, string> = {
   unauthorized: "Unauthorized",
+  run_not_found: "Run Not Found",
   forbidden: "Forbidden",
   csrf_required: "Forbidden",
   cross_origin: "Forbidden",

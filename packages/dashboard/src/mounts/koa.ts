@@ -24,6 +24,6 @@ export function koaMount(handler: FetchHandler, basePath: string): KoaMount {
   return async function hookrunDashboardKoa(ctx, next) {
     if (!isUnder(ctx.originalUrl, basePath)) return next();
     ctx.respond = false;
-    await serveNode(handler, Object.assign(ctx.req, { originalUrl: ctx.originalUrl }), ctx.res, ctx.request.body);
+    await serveNode(handler, ctx.req, ctx.res, ctx.request.body, ctx.originalUrl);
   };
 }

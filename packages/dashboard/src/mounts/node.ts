@@ -16,17 +16,18 @@ export function isUnder(url: string, basePath: string): boolean {
 }
 
 /**
- * A Node request as a Fetch `Request`, with the path the app received (`originalUrl` when a router
- * stripped a mount path). A body a parser already consumed is taken from `parsedBody` as JSON.
+ * A Node request as a Fetch `Request`, with the path the app received (`path`, else `originalUrl`
+ * when a router stripped a mount path). A body a parser already consumed is taken from
+ * `parsedBody` as JSON.
  */
-export function toFetchRequest(req: NodeRequest, parsedBody?: unknown): Request {
+export function toFetchRequest(req: NodeRequest, parsedBody?: unknown, path?: string): Request {
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
     if (Array.isArray(value)) for (const item of value) headers.append(name, item);
     else if (value !== undefined) headers.set(name, value);
   }
   const secure = (req.socket as { encrypted?: boolean } | undefined)?.encrypted === true;
-  const url = `${secure ? "https" : "http"}://${req.headers.host ?? "localhost"}${req.originalUrl ?? req.url ?? "/"}`;
+  const url = `${secure ? "https" : "http"}://${req.headers.host ?? "localhost"}${path ?? req.originalUrl ?? req.url ?? "/"}`;
   const method = req.method ?? "GET";
   if (method === "GET" || method === "HEAD") return new Request(url, { method, headers });
   const consumed = req.readableEnded || (req as { complete?: boolean }).complete === true;
@@ -47,9 +48,9 @@ export async function writeFetchResponse(res: ServerResponse, response: Response
   res.end(body);
 }
 
-/** Serves one Node request with the Fetch handler; a failure reaches `onError` (or destroys the socket). */
-export function serveNode(handler: FetchHandler, req: NodeRequest, res: ServerResponse, parsedBody?: unknown): Promise<void> {
-  return handler(toFetchRequest(req, parsedBody)).then((response) => writeFetchResponse(res, response));
+/** Serves one Node request with the Fetch handler. */
+export function serveNode(handler: FetchHandler, req: NodeRequest, res: ServerResponse, parsedBody?: unknown, path?: string): Promise<void> {
+  return handler(toFetchRequest(req, parsedBody, path)).then((response) => writeFetchResponse(res, response));
 }
 
 export function nodeMount(handler: FetchHandler, basePath: string): NodeMount {

@@ -171,12 +171,17 @@ export function dashboardClient(): void {
     cells[7]!.textContent = run.lastError ?? "";
   }
 
+  /** "Received within" choices: the page keeps the window (`24h`), the API gets a time. */
+  const WINDOWS: Record<string, number> = { "1h": 3_600_000, "24h": 86_400_000, "7d": 604_800_000 };
+
   function runsQuery(filters: URLSearchParams, cursor?: string): string {
     const query = new URLSearchParams();
-    for (const key of ["status", "webhookId", "q", "since"]) {
+    for (const key of ["status", "webhookId", "q"]) {
       const value = filters.get(key);
       if (value) query.set(key, value);
     }
+    const windowMs = WINDOWS[filters.get("within") ?? ""];
+    if (windowMs) query.set("since", String(Date.now() - windowMs));
     if (cursor) query.set("cursor", cursor);
     return `runs?${query}`;
   }
@@ -191,6 +196,13 @@ export function dashboardClient(): void {
     status.value = fixedStatus ?? filters.get("status") ?? "";
     const webhook = h("input", { name: "webhookId", placeholder: "webhook id", value: filters.get("webhookId") ?? "" }) as HTMLInputElement;
     const search = h("input", { name: "q", placeholder: "run id or delivery id", value: filters.get("q") ?? "", testid: "search" }) as HTMLInputElement;
+    const within = h(
+      "select",
+      { name: "within" },
+      h("option", { value: "" }, "any time"),
+      ...Object.keys(WINDOWS).map((key) => h("option", { value: key }, `last ${key}`)),
+    ) as HTMLSelectElement;
+    within.value = filters.get("within") ?? "";
     return h(
       "form",
       {
@@ -201,21 +213,24 @@ export function dashboardClient(): void {
           if (!fixedStatus && status.value) next.set("status", status.value);
           if (webhook.value.trim()) next.set("webhookId", webhook.value.trim());
           if (search.value.trim()) next.set("q", search.value.trim());
+          if (within.value) next.set("within", within.value);
           location.hash = `#/${view}?${next}`;
         },
       },
       status,
       webhook,
+      within,
       search,
       h("button", { type: "submit" }, "Filter"),
     );
   }
 
   function replayAllPanel(filters: URLSearchParams): HTMLElement {
-    const filter: Record<string, string> = { status: "failed" };
+    const filter: Record<string, string | number> = { status: "failed" };
     const webhookId = filters.get("webhookId");
     if (webhookId) filter.webhookId = webhookId;
     const panel = h("div", { class: "replay-all", testid: "replay-all" });
+    if (filters.get("q")) return h("p", { class: "muted", testid: "replay-all" }, "Clear the search to replay all matching runs.");
     const start = h(
       "button",
       { type: "button", testid: "replay-all-start", disabled: role !== "operator", title: role === "operator" ? "" : "replaying needs the operator role" },
@@ -223,8 +238,10 @@ export function dashboardClient(): void {
     );
     start.addEventListener("click", async () => {
       start.setAttribute("disabled", "");
+      const windowMs = WINDOWS[filters.get("within") ?? ""];
+      if (windowMs) filter.since = Date.now() - windowMs;
       try {
-        const { count } = await call("replay-many", { filter, dryRun: true });
+        const { matched: count } = await call("replay-many", { filter, dryRun: true });
         const confirm = h("button", { type: "button", class: "danger", testid: "replay-all-confirm", disabled: count === 0 }, `Replay ${count} run${count === 1 ? "" : "s"}`);
         const cancel = h("button", { type: "button" }, "Cancel");
         cancel.addEventListener("click", () => {
@@ -235,7 +252,11 @@ export function dashboardClient(): void {
           confirm.setAttribute("disabled", "");
           try {
             const done = await call("replay-many", { filter, dryRun: false });
-            panel.replaceChildren(h("p", { class: "banner ok", testid: "replay-all-done" }, `Replayed ${done.count} run${done.count === 1 ? "" : "s"}.`));
+            const replayed = done.replays.length;
+            const skipped = done.skipped.length;
+            panel.replaceChildren(
+              h("p", { class: "banner ok", testid: "replay-all-done" }, `Replayed ${replayed} run${replayed === 1 ? "" : "s"}${skipped ? `; ${skipped} could not be replayed` : ""}.`),
+            );
           } catch (error) {
             panel.replaceChildren(banner((error as Error).message));
           }
@@ -294,10 +315,14 @@ export function dashboardClient(): void {
     let cursor: string | undefined = nextCursor;
     more.hidden = !cursor;
     more.addEventListener("click", async () => {
-      const page = await call(runsQuery(filters, cursor));
-      append(page.runs);
-      cursor = page.nextCursor;
-      more.hidden = !cursor;
+      try {
+        const page = await call(runsQuery(filters, cursor));
+        append(page.runs);
+        cursor = page.nextCursor;
+        more.hidden = !cursor;
+      } catch (error) {
+        more.before(banner((error as Error).message));
+      }
     });
     // New runs wait behind a bar: the rows under the reader's eyes never move by themselves.
     let pending: Json[] = [];
@@ -413,6 +438,25 @@ export function dashboardClient(): void {
             "logs",
           )
         : h("p", { class: "muted" }, "no log lines"),
+      attempt.logsDropped ? h("p", { class: "muted" }, `${attempt.logsDropped} more line${attempt.logsDropped === 1 ? "" : "s"} not kept`) : null,
+    );
+  }
+
+  /** The stored request metadata: credential and signature headers were never stored. */
+  function requestView(request: Json): HTMLElement {
+    const headers = request.headers && typeof request.headers === "object" ? Object.entries(request.headers as Record<string, unknown>) : [];
+    return h(
+      "div",
+      { testid: "request" },
+      h("h2", null, "Request"),
+      metaList([
+        ["content type", request.contentType],
+        ["body", typeof request.bytes === "number" ? bytes(request.bytes) : undefined],
+      ]),
+      headers.length > 0
+        ? table(["header", "value"], headers.map(([name, value]) => h("tr", { testid: "request-header" }, h("td", { class: "mono" }, name), h("td", { class: "mono" }, String(value)))), "request-headers")
+        : null,
+      h("p", { class: "muted" }, "Credential and signature headers are never stored."),
     );
   }
 
@@ -420,9 +464,25 @@ export function dashboardClient(): void {
     return h("dl", { class: "meta" }, ...entries.flatMap(([label, value]) => (value === undefined || value === null || value === "" ? [] : [h("dt", null, label), h("dd", null, value)])));
   }
 
-  async function runView(runId: string, token: number): Promise<void> {
-    const run = await call(`runs/${encodeURIComponent(runId)}`);
+  /** What changes while a run is under way; the page is redrawn only when it does. */
+  const progress = (run: Json) => JSON.stringify([run.status, run.attempts?.length, run.attempts?.[run.attempts.length - 1]?.finishedAt, run.replays?.length]);
+
+  async function runView(runId: string, token: number, known?: Json): Promise<void> {
+    const run = known ?? (await call(`runs/${encodeURIComponent(runId)}`));
     if (token !== renderToken) return;
+    if (!["succeeded", "failed"].includes(run.status)) {
+      // Until the run settles, follow it (a replay just started, a retry under way).
+      poller = window.setInterval(async () => {
+        try {
+          const latest = await call(`runs/${encodeURIComponent(runId)}`);
+          if (token !== renderToken || progress(latest) === progress(run)) return;
+          stopPolling();
+          await runView(runId, token, latest);
+        } catch {
+          // retried on the next tick
+        }
+      }, pollMs);
+    }
     const replayButton = h(
       "button",
       { type: "button", class: "danger", testid: "replay", disabled: role !== "operator", title: role === "operator" ? "" : "replaying needs the operator role" },
@@ -440,7 +500,7 @@ export function dashboardClient(): void {
       }
     });
     const attempts = [...((run.attempts as Json[]) ?? [])].sort((a, b) => b.attempt - a.attempt);
-    const request = run.request ?? run.requestMeta ?? run.headers;
+    const request = run.request;
     const replays = (run.replays as string[]) ?? [];
     app.replaceChildren(
       h(
@@ -457,6 +517,7 @@ export function dashboardClient(): void {
           ["started", time(run.startedAt)],
           ["finished", time(run.finishedAt)],
           ["duration", duration(run.durationMs)],
+          ["replay reason", run.replayReason],
         ]),
         h(
           "div",
@@ -467,10 +528,12 @@ export function dashboardClient(): void {
         h("h2", null, `Attempts (${attempts.length})`),
         attempts.length > 0 ? h("ol", { class: "attempts", testid: "attempts" }, ...attempts.map(attemptView)) : h("p", { class: "muted" }, "not started yet"),
         h("h2", null, "Result"),
-        run.result === undefined ? h("p", { class: "muted" }, "no result") : looksLikeAgentRecord(run.result) ? agentRecordView(run.result) : jsonViewer(run.result, "result"),
-        request !== undefined ? h("div", null, h("h2", null, "Request (redacted)"), jsonViewer(request, "request")) : null,
-        h("h2", null, "Envelope (redacted)"),
-        run.envelope === undefined ? h("p", { class: "muted" }, "not stored") : jsonViewer(run.envelope, "payload"),
+        run.result === undefined ? h("p", { class: "muted" }, run.resultOmitted === "too_large" ? "not stored: larger than the store's limit" : run.resultOmitted === "not_json" ? "not stored: not JSON" : "no result") : looksLikeAgentRecord(run.result) ? agentRecordView(run.result) : jsonViewer(run.result, "result"),
+        request && typeof request === "object" ? requestView(request) : null,
+        h("h2", null, run.redacted ? "Envelope (redacted)" : "Envelope"),
+        run.envelope === undefined
+          ? h("p", { class: "muted", testid: "payload-omitted" }, run.envelopeOmitted === "too_large" ? "not stored: larger than the store's limit" : "not stored")
+          : jsonViewer(run.envelope, "payload"),
       ),
     );
   }

@@ -1,5 +1,5 @@
 import { createNextRouteHandlers } from "@hookrun/next";
-import { hooks } from "../../../lib/hooks";
+import { hooks } from "../../../lib/demo";
 
 // hookrun needs Node.js (it refuses the Edge runtime). Each accepted run is handed to Next's
 // after(): `next start` finishes it on SIGTERM, and a serverless host keeps the function alive
