@@ -1,7 +1,9 @@
 // In-process micro-benchmark of the pipeline, without HTTP: hookrun's handleInboundWebhook against
 // the same work written by hand (bearer check, JSON.parse, envelope, 202 body). Quick to run while
-// changing core; `node src/micro.js [bytes] [calls]`, then `node --cpu-prof src/micro.js` for a profile.
-import { randomUUID } from "node:crypto";
+// changing core; `node src/micro.js [bytes] [calls] [bearer|github]`, then `node --cpu-prof src/micro.js`
+// for a profile. `github`: hookrun with github() and a fresh X-GitHub-Delivery per call against an
+// HMAC check + JSON.parse by hand (what @octokit/webhooks does, without its event dispatch).
+import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
 import * as core from "@hookrun/core";
 
 // CPU time (user + system) of this process in ms: on a shared machine, wall time mostly measures
@@ -12,18 +14,34 @@ const cpuNow = () => {
 };
 import { makePayload } from "./payload.js";
 import { handBearerOk, hookrunOptions, noopAgent } from "./servers/harness.js";
-import { TOKEN, WEBHOOK_ID } from "./shared.js";
+import { GITHUB_SECRET, TOKEN, WEBHOOK_ID } from "./shared.js";
 
 const bytes = Number(process.argv[2] ?? 1024);
 const calls = Number(process.argv[3] ?? 100_000);
-const hooks = core.createInboundWebhooks(hookrunOptions(core));
+const mode = process.argv[4] ?? "bearer";
+const githubMode = mode === "github";
+const hooks = core.createInboundWebhooks(
+  githubMode ? hookrunOptions(core, { webhooks: [{ id: WEBHOOK_ID, auth: core.github({ secret: GITHUB_SECRET }), agent: noopAgent }] }) : hookrunOptions(core),
+);
 const body = Buffer.from(makePayload(bytes));
-const headers = { host: "127.0.0.1", authorization: `Bearer ${TOKEN}`, "content-type": "application/json", "content-length": String(bytes) };
+const signature = `sha256=${createHmac("sha256", GITHUB_SECRET).update(body).digest("hex")}`;
+const headers = githubMode
+  ? { host: "127.0.0.1", "x-hub-signature-256": signature, "x-github-event": "push", "content-type": "application/json", "content-length": String(bytes) }
+  : { host: "127.0.0.1", authorization: `Bearer ${TOKEN}`, "content-type": "application/json", "content-length": String(bytes) };
+let delivery = 0;
+const headersFor = () => (githubMode ? { ...headers, "x-github-delivery": `d-${++delivery}` } : headers);
+const handOk = githubMode
+  ? (h) => {
+      const expected = Buffer.from(`sha256=${createHmac("sha256", GITHUB_SECRET).update(body).digest("hex")}`);
+      const given = Buffer.from(h["x-hub-signature-256"]);
+      return given.length === expected.length && timingSafeEqual(given, expected);
+    }
+  : (h) => handBearerOk(h.authorization);
 const yieldToLoop = () => new Promise(setImmediate);
 
 async function viaHookrun() {
   for (let i = 0; i < calls; i++) {
-    const response = await hooks.handleInboundWebhook({ method: "POST", webhookId: WEBHOOK_ID, headers, body });
+    const response = await hooks.handleInboundWebhook({ method: "POST", webhookId: WEBHOOK_ID, headers: headersFor(), body });
     if (response.status !== 202) throw new Error(response.body);
     if (i % 1000 === 0) await yieldToLoop();
   }
@@ -31,7 +49,7 @@ async function viaHookrun() {
 
 async function byHand() {
   for (let i = 0; i < calls; i++) {
-    if (!handBearerOk(headers.authorization)) throw new Error("unauthorized");
+    if (!handOk(headersFor())) throw new Error("unauthorized");
     const payload = JSON.parse(body.toString("utf8"));
     setImmediate(noopAgent, { page: "inbound_webhook", inboundWebhookId: WEBHOOK_ID, payload });
     JSON.stringify({ status: "accepted", runId: randomUUID(), inboundWebhookId: WEBHOOK_ID });
@@ -49,4 +67,4 @@ for (let round = 0; round < 6; round++) {
     best[name] = Math.min(best[name] ?? Infinity, ((cpuNow() - started) * 1000) / calls);
   }
 }
-console.log(`${bytes} B body, ${calls} calls: ${Object.entries(best).map(([name, us]) => `${name} ${us.toFixed(2)} µs/op`).join(", ")}`);
+console.log(`${mode}, ${bytes} B body, ${calls} calls: ${Object.entries(best).map(([name, us]) => `${name} ${us.toFixed(2)} µs/op`).join(", ")}`);

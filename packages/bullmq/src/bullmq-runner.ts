@@ -20,6 +20,7 @@ import { isRedisCluster, Queue, UnrecoverableError, Worker, type ConnectionOptio
 import { z } from "zod";
 import { createBackendHealth, ingressClient, isConnectionError, watchConnection, workerConnection, type BackendState, type RedisClient } from "./backend-health";
 import { redisEffectStore } from "./redis-effect-store";
+import { redisRunStore } from "./redis-run-store";
 
 const DAY_MS = 86_400_000;
 
@@ -108,6 +109,8 @@ interface JobData {
   envelope: Envelope;
   /** A fan-out webhook's agent name; absent for a webhook with one agent. */
   agent?: string;
+  /** For a replay: the run it re-runs. */
+  replayOf?: string;
   /** The PRODUCER span's W3C trace context (`traceparent`, `tracestate`), when telemetry records. */
   trace?: Record<string, string>;
 }
@@ -233,8 +236,10 @@ export function bullmqRunner(options: BullmqRunnerOptions): BullmqRunner {
       envelope: job.envelope,
       ...(job.agent === undefined ? {} : { agent: job.agent }),
       ...(job.trace === undefined ? {} : { trace: { ...job.trace } }),
+      ...(job.replayOf === undefined ? {} : { replayOf: job.replayOf }),
     };
-    const dedupe = job.deliveryId !== undefined && config.idempotencyTtlMs > 0;
+    // A replay is asked for on purpose: its delivery id must not turn it into the first run.
+    const dedupe = job.deliveryId !== undefined && config.idempotencyTtlMs > 0 && job.replayOf === undefined;
     const opts: JobsOptions = {
       ...jobOptions,
       jobId: job.runId,
@@ -341,6 +346,12 @@ export function bullmqRunner(options: BullmqRunnerOptions): BullmqRunner {
       if (ingress?.owned) await ingress.client.quit().catch(() => ingress!.client.disconnect());
     },
     health: () => health.state(),
+    // Run records live in Redis next to the jobs: every process of the deployment sees the same runs.
+    createRunStore: (retention) => redisRunStore(() => getQueue().getBackend().client, () => getQueue().toKey("runs:"), retention),
+    async envelopeOf(runId) {
+      const job = (await getQueue().getJob(runId)) as Job<JobData> | undefined;
+      return job?.data?.v === 1 ? job.data.envelope : undefined;
+    },
   };
 }
 
@@ -353,6 +364,7 @@ function toRunnerJob(data: JobData): RunnerJob {
   const job: RunnerJob = { runId: data.runId, webhookId: data.webhookId, deliveryId: data.deliveryId ?? undefined, receivedAt: data.receivedAt, envelope: data.envelope };
   if (data.agent !== undefined) job.agent = data.agent;
   if (data.trace !== undefined) job.trace = data.trace;
+  if (data.replayOf !== undefined) job.replayOf = data.replayOf;
   return job;
 }
 

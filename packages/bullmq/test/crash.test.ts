@@ -99,6 +99,13 @@ async function records(name: "starts" | "successes", run: string) {
   return lines.map((line) => line.split(" ") as [string, string, string, string?]).filter(([, deliveryId]) => deliveryId!.startsWith(run));
 }
 
+/** Runs `tag`'s process has started and not (yet) finished. */
+async function inFlight(tag: string, run: string): Promise<number> {
+  const [starts, successes] = await Promise.all([records("starts", run), records("successes", run)]);
+  const done = new Set(successes.filter(([t]) => t === tag).map(([, id]) => id));
+  return starts.filter(([t, id]) => t === tag && !done.has(id)).length;
+}
+
 async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -116,6 +123,8 @@ describe("crash safety", () => {
 
     const sending = sendAll(hello.port as number, run);
     await waitUntil(async () => (await records("successes", run)).length >= 200, 60_000, "200 runs on the first worker");
+    // Kill while the first worker is inside a run (on a loaded machine it can sit idle, waiting for the ingress).
+    await waitUntil(async () => (await inFlight("first", run)) > 0, 60_000, "a run in progress on the first worker");
     await kill9(first.child);
     const succeededBeforeKill = (await records("successes", run)).length;
     await start({ ROLE: "worker", RUNNER: "bullmq", QUEUE: queue, TAG: "second" });

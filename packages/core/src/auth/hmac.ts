@@ -64,6 +64,7 @@ const optionsSchema = z.object({
 });
 
 const EMPTY = new Uint8Array(0);
+const LOWER_HEX = /^[0-9a-f]+$/;
 
 /**
  * Generic HMAC signature verifier, run after the limited body read over the exact raw bytes that
@@ -94,8 +95,8 @@ export function hmac(options: HmacOptions): Verifier {
   const config = parseOptions(optionsSchema, options, "hmac(options)");
   const keys = (Array.isArray(config.secret) ? config.secret : [config.secret]).map(toKey);
   const { algorithm, encoding, prefix, header } = config;
-  const split = config.signatures ?? ((value: string) => [value]);
-  const signedContent = config.signedContent ?? ((input: SignedContentInput) => [input.rawBody]);
+  const split = config.signatures;
+  const signedContent = config.signedContent;
 
   return {
     scheme: config.scheme,
@@ -104,22 +105,28 @@ export function hmac(options: HmacOptions): Verifier {
     verify(headers, rawBody) {
       const signatureHeader = getHeader(headers, header);
       if (signatureHeader === undefined) return false;
-      const parts = signedContent({ headers, signatureHeader, rawBody: rawBody ?? EMPTY });
-      if (parts === undefined) return false;
-      const presented = split(signatureHeader).map((candidate) => decodeCandidate(candidate, prefix, encoding));
+      // perf: with the defaults (the body alone, one candidate), no input object and no arrays.
+      const parts = signedContent === undefined ? undefined : signedContent({ headers, signatureHeader, rawBody: rawBody ?? EMPTY });
+      if (signedContent !== undefined && parts === undefined) return false;
+      const presented = split === undefined ? undefined : split(signatureHeader).map((candidate) => decodeCandidate(candidate, prefix, encoding));
+      const single = split === undefined ? decodeCandidate(signatureHeader, prefix, encoding) : undefined;
       let matched = false;
       for (const key of keys) {
         const mac = createHmac(algorithm, key);
-        for (const part of parts) mac.update(part);
+        if (parts === undefined) mac.update(rawBody ?? EMPTY);
+        else for (const part of parts) mac.update(part);
         const expected = mac.digest();
-        for (const candidate of presented) {
-          // Non-short-circuit: every secret and candidate is compared whatever matched first.
-          matched = (candidate !== undefined && candidate.byteLength === expected.byteLength && timingSafeEqual(candidate, expected)) || matched;
-        }
+        // Non-short-circuit: every secret and candidate is compared whatever matched first.
+        if (presented === undefined) matched = sameMac(single, expected) || matched;
+        else for (const candidate of presented) matched = sameMac(candidate, expected) || matched;
       }
       return matched;
     },
   };
+}
+
+function sameMac(candidate: Buffer | undefined, expected: Buffer): boolean {
+  return candidate !== undefined && candidate.byteLength === expected.byteLength && timingSafeEqual(candidate, expected);
 }
 
 /** The MAC bytes a candidate spells, or `undefined` when it is not exactly `prefix` + canonical encoding. */
@@ -127,6 +134,8 @@ function decodeCandidate(candidate: string, prefix: string, encoding: "hex" | "b
   if (!candidate.startsWith(prefix)) return undefined;
   const encoded = candidate.slice(prefix.length);
   if (encoded.length === 0) return undefined;
+  // perf: lower-case hex is canonical exactly when it matches this; no round trip through a string.
+  if (encoding === "hex") return encoded.length % 2 === 0 && LOWER_HEX.test(encoded) ? Buffer.from(encoded, "hex") : undefined;
   const bytes = Buffer.from(encoded, encoding);
   // Buffer.from is lenient (stops at bad characters, ignores spare bits): insist on the canonical spelling.
   return bytes.toString(encoding) === encoded ? bytes : undefined;

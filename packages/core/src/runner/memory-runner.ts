@@ -62,6 +62,7 @@ export function memoryRunner(options: MemoryRunnerOptions = {}): Runner {
   const deadlines = new Deadlines(config.timeoutMs);
   const retrying = new Map<NodeJS.Timeout, Attempt>();
   const seen = new Map<string, { runId: string; expiresAt: number }>();
+  let oldestExpiry = Infinity;
   const deadLetters: DeadLetter[] = [];
   // Retries of a run happen in this process, so its effects need only this process's memory.
   const effects = memoryEffectStore({ ttlMs: config.effectTtlMs });
@@ -149,17 +150,22 @@ export function memoryRunner(options: MemoryRunnerOptions = {}): Runner {
   }
 
   function remember(key: string, runId: string): void {
-    seen.set(key, { runId, expiresAt: Date.now() + config.idempotencyTtlMs });
-    if (seen.size > config.maxDeliveryIds) seen.delete(seen.keys().next().value!);
+    const expiresAt = Date.now() + config.idempotencyTtlMs;
+    if (seen.size === 0) oldestExpiry = expiresAt;
+    seen.set(key, { runId, expiresAt });
+    if (seen.size > config.maxDeliveryIds) forgetOldest();
+  }
+
+  function forgetOldest(): void {
+    seen.delete(seen.keys().next().value!);
+    oldestExpiry = seen.size === 0 ? Infinity : seen.values().next().value!.expiresAt;
   }
 
   function recall(key: string): string | undefined {
     const now = Date.now();
     // The TTL is the same for every entry, so insertion order is expiry order.
-    for (const [oldest, { expiresAt }] of seen) {
-      if (expiresAt > now) break;
-      seen.delete(oldest);
-    }
+    // perf: the oldest entry's expiry is kept, so most calls iterate nothing.
+    while (oldestExpiry <= now) forgetOldest();
     return seen.get(key)?.runId;
   }
 

@@ -97,7 +97,6 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
     return list;
   };
   const statusKey = (status: RunStatus) => status;
-  const webhookStatusKey = (webhookId: string, status: RunStatus) => `${webhookId}\n${status}`;
 
   function index(run: Run): void {
     all.add(run);
@@ -112,14 +111,29 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
 
   function indexStatus(run: Run): void {
     listOf(byStatus, statusKey(run.status)).add(run);
-    listOf(byStatus, webhookStatusKey(run.webhookId, run.status)).add(run);
+    webhookStatusList(run.webhookId, run.status, true)!.add(run);
+  }
+
+  // perf: the per-webhook status lists are found through two map look-ups, not a key string built
+  // on every status change.
+  const webhookStatusLists = new Map<string, Map<RunStatus, RunList<Run>>>();
+  function webhookStatusList(webhookId: string, status: RunStatus, create: boolean): RunList<Run> | undefined {
+    let lists = webhookStatusLists.get(webhookId);
+    if (!lists) {
+      if (!create) return undefined;
+      webhookStatusLists.set(webhookId, (lists = new Map()));
+    }
+    let list = lists.get(status);
+    if (!list && create) lists.set(status, (list = new RunList<Run>()));
+    return list;
   }
 
   function unindexStatus(run: Run): void {
-    for (const key of [statusKey(run.status), webhookStatusKey(run.webhookId, run.status)]) {
-      const list = byStatus.get(key);
-      list?.remove(run);
-      if (list?.size === 0 && key.includes("\n")) byStatus.delete(key);
+    byStatus.get(statusKey(run.status))?.remove(run);
+    const list = webhookStatusList(run.webhookId, run.status, false);
+    if (list) {
+      list.remove(run);
+      if (list.size === 0) webhookStatusLists.get(run.webhookId)!.delete(run.status);
     }
   }
 
@@ -131,9 +145,9 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
     if (hook?.size === 0) byWebhook.delete(run.webhookId);
     unindexStatus(run);
     if (run.deliveryId !== undefined) {
-      const runs = byDelivery.get(run.deliveryId)!.filter((other) => other !== run);
-      if (runs.length === 0) byDelivery.delete(run.deliveryId);
-      else byDelivery.set(run.deliveryId, runs);
+      const runs = byDelivery.get(run.deliveryId)!;
+      if (runs.length === 1) byDelivery.delete(run.deliveryId);
+      else byDelivery.set(run.deliveryId, runs.filter((other) => other !== run));
     }
     bytes -= run.bytes;
   }
@@ -213,7 +227,7 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
     }
     if (query.deliveryId !== undefined) return byDelivery.get(query.deliveryId) ?? [];
     if (query.status !== undefined) {
-      return byStatus.get(query.webhookId === undefined ? statusKey(query.status) : webhookStatusKey(query.webhookId, query.status)) ?? new RunList<Run>();
+      return (query.webhookId === undefined ? byStatus.get(statusKey(query.status)) : webhookStatusList(query.webhookId, query.status, false)) ?? new RunList<Run>();
     }
     if (query.webhookId !== undefined) return byWebhook.get(query.webhookId) ?? new RunList<Run>();
     return all;

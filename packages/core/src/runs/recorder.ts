@@ -45,6 +45,8 @@ export interface RunsRecorder extends RunRecorder {
   write(result: void | Promise<void>): void;
 }
 
+// perf: an attempt that logged nothing shares one empty list (the store copies none of it).
+const NO_LINES: string[] = [];
 const NOOP_ATTEMPT: AttemptRecorder = { log() {}, succeeded() {}, failed() {} };
 const DECIMAL = /^[0-9]{1,16}$/;
 
@@ -63,10 +65,19 @@ export function createRunsRecorder(options: ParsedRunsOptions, store: RunStore, 
   const redactor = compileRedaction(options.redact);
   const { storePayload, maxPayloadBytes, maxResultBytes, maxLogLines } = options;
 
-  const onWriteError = (error: unknown) => logger.error({ store: store.name, err: describeError(error) }, "run record could not be written");
+  // A store outage (Redis down) fails every write: one line when it starts, one when writes work again.
+  let failed = 0;
+  const onWritten = () => {
+    if (failed === 0) return;
+    logger.info({ store: store.name, failedWrites: failed }, "run records are written again");
+    failed = 0;
+  };
+  const onWriteError = (error: unknown) => {
+    if (failed++ === 0) logger.warn({ store: store.name, err: describeError(error) }, "run records cannot be written; further failures are not logged until a write succeeds");
+  };
   function write(result: void | Promise<void>): void {
     // perf: a store answering synchronously (memory) costs no promise.
-    if (result !== undefined && typeof (result as Promise<void>).then === "function") (result as Promise<void>).then(undefined, onWriteError);
+    if (result !== undefined && typeof (result as Promise<void>).then === "function") (result as Promise<void>).then(onWritten, onWriteError);
   }
 
   function payloadOf(job: RunnerJob, body: Uint8Array | undefined): Pick<StoredRunStart, "payloadJson" | "envelopeOmitted" | "redacted"> {
@@ -128,7 +139,7 @@ export function createRunsRecorder(options: ParsedRunsOptions, store: RunStore, 
 
     private end(status: StoredAttemptEnd["status"]): StoredAttemptEnd {
       const finishedAt = Date.now();
-      const end: StoredAttemptEnd = { attempt: this.attempt, startedAt: this.startedAt, finishedAt, durationMs: finishedAt - this.startedAt, status, logs: this.lines ?? [] };
+      const end: StoredAttemptEnd = { attempt: this.attempt, startedAt: this.startedAt, finishedAt, durationMs: finishedAt - this.startedAt, status, logs: this.lines ?? NO_LINES };
       if (this.dropped > 0) end.logsDropped = this.dropped;
       return end;
     }
@@ -182,6 +193,15 @@ export function textOf(bytes: Uint8Array | string): string {
  * The body as bytes the record may keep: itself, unless it is a small view into a much larger
  * buffer (a socket read), which keeping would pin; then a copy of just its bytes.
  */
-function ownBytes(body: Uint8Array): Uint8Array {
-  return body.buffer.byteLength > body.byteLength * 2 + 4_096 ? Uint8Array.prototype.slice.call(body) : body;
+function ownBytes(body: Uint8Array): Uint8Array | string {
+  if (body.buffer.byteLength <= body.byteLength * 2 + 4_096) return body;
+  // perf: a small body becomes a string (on the JS heap: no backing store to allocate and track,
+  // which costs more than the decoding); a large one a plain Uint8Array copy (slice() on a
+  // Buffer goes through its species constructor).
+  if (body.byteLength <= SMALL_BODY) return textOf(body);
+  const copy = new Uint8Array(body.byteLength);
+  copy.set(body);
+  return copy;
 }
+
+const SMALL_BODY = 16 * 1024;
