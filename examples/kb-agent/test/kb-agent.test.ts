@@ -5,8 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import express from "express";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createInboundWebhooks, type HookrunEvent } from "@hookrun/core";
+import { createInboundWebhooks, type InboundWebhooks } from "@hookrun/core";
 import { createExpressHandler } from "@hookrun/express";
+import { recorder } from "../../../test/support/events";
 import { memoryLogger, listen } from "../../../test/support/in-process";
 import { kbWebhook } from "../src/kb-agent.js";
 import { offlineModel } from "../src/model.js";
@@ -24,18 +25,12 @@ const push = {
 
 describe("KB agent example: GitHub push → hookrun → aiAgent (offline scripted model)", () => {
   const model = offlineModel();
-  const events: HookrunEvent[] = [];
+  const rec = recorder();
+  const events = rec.events;
   let draftsDir: string;
   let server: Awaited<ReturnType<typeof listen>>;
+  let hooks: InboundWebhooks;
 
-  async function finished(runId: string): Promise<HookrunEvent> {
-    for (let i = 0; i < 400; i++) {
-      const done = events.find((event) => (event.type === "run.succeeded" || event.type === "run.failed") && event.runId === runId);
-      if (done) return done;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    throw new Error(`run ${runId} never finished`);
-  }
 
   const deliver = (payload: unknown, event = "push", signWith = secret) => {
     const body = JSON.stringify(payload);
@@ -53,7 +48,7 @@ describe("KB agent example: GitHub push → hookrun → aiAgent (offline scripte
 
   beforeAll(async () => {
     draftsDir = await mkdtemp(join(tmpdir(), "kb-drafts-"));
-    const hooks = createInboundWebhooks({ webhooks: [kbWebhook({ secret, model, draftsDir })], logger: memoryLogger(), onEvent: (event) => void events.push(event) });
+    hooks = createInboundWebhooks({ webhooks: [kbWebhook({ secret, model, draftsDir })], logger: memoryLogger(), onEvent: rec.onEvent });
     const app = express();
     app.all("/inbound-webhooks/:webhookId", createExpressHandler(hooks));
     server = await listen(createServer(app));
@@ -64,7 +59,7 @@ describe("KB agent example: GitHub push → hookrun → aiAgent (offline scripte
     const response = await deliver(push);
     expect(response.status).toBe(202);
     const { runId } = (await response.json()) as { runId: string };
-    expect((await finished(runId)).type).toBe("run.succeeded");
+    expect((await rec.finished(runId)).type).toBe("run.succeeded");
 
     expect((await readdir(draftsDir)).sort()).toEqual(["billing-and-invoices.md", "exporting-data.md"]);
     const key = /^[^·]+· (hk_[A-Za-z0-9_-]+) -->/;
@@ -76,6 +71,13 @@ describe("KB agent example: GitHub push → hookrun → aiAgent (offline scripte
     expect(billing.replace(key, "<!-- acme/app · KEY -->")).toBe("<!-- acme/app · KEY -->\n# Billing and invoices\n\nReview this article against: src/billing.ts.\n");
     // Each draft is a write with its own effect key.
     expect(key.exec(exporting)![1]).not.toBe(key.exec(billing)![1]);
+    // The agent's record is the run's result.
+    const { result } = (await hooks.runs.get(runId))!;
+    expect(result).toMatchObject({ stopReason: "completed", text: "Drafted 2 knowledge-base update(s) (offline model)." });
+    expect((result as { steps: Array<{ toolCalls: Array<{ toolName: string; output?: unknown }> }> }).steps[1]!.toolCalls).toEqual([
+      expect.objectContaining({ toolName: "draftUpdate", input: expect.objectContaining({ repository: "acme/app", article: "Exporting data" }), output: { draft: join(draftsDir, "exporting-data.md") } }),
+      expect.objectContaining({ toolName: "draftUpdate", input: expect.objectContaining({ repository: "acme/app", article: "Billing and invoices" }), output: { draft: join(draftsDir, "billing-and-invoices.md") } }),
+    ]);
 
     // Three steps: list, draft, summary; one tool event per call, no payload values in any event.
     const agentEvents = events.filter((event) => event.type.startsWith("agent.") && (event as { runId: string }).runId === runId);

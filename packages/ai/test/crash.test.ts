@@ -144,6 +144,11 @@ describe("aiAgent on bullmqRunner: a killed worker's write is not repeated", () 
       usage: { inputTokens: 20, outputTokens: 10, totalTokens: 30 },
       text: "done",
     });
+    // The record is the run's result in the run records, read from Redis by another process's hooks.
+    const reader = createInboundWebhooks({ role: "ingress", runner: bullmqRunner({ connection, prefix, queueName: queue }), webhooks: [{ id: "ledger", auth: bearer("ledger-token"), agent: () => {} }] });
+    await waitFor(async () => (await reader.runs.get(runId))?.status === "succeeded");
+    expect((await reader.runs.get(runId))!.result).toEqual(record);
+    await reader.close();
   });
 
   it("kill -9 inside the write (it never reported back): the next attempt tells the model 'outcome unknown, verify first' and writes nothing", { timeout: 120_000 }, async () => {
