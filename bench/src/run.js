@@ -313,7 +313,7 @@ if (!args["no-abuse"]) {
  * `failures` to fail the run. Register one here; `--no-<name>` is not parsed, use `--scenarios=a,b`
  * (default: all) or `--scenarios=` for none.
  */
-const SCENARIOS = [];
+const SCENARIOS = ["runs-list"];
 const wantedScenarios = args.scenarios === undefined ? undefined : args.scenarios.split(",").filter(Boolean);
 json.scenarios = {};
 for (const name of SCENARIOS) {

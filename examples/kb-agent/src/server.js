@@ -18,7 +18,7 @@ app.listen(port, () => {
     [
       `KB agent listening on http://localhost:${port}/inbound-webhooks/github-push`,
       `GitHub webhook secret: ${process.env.GITHUB_WEBHOOK_SECRET ? "from GITHUB_WEBHOOK_SECRET" : `${secret} (generated for this run)`}`,
-      `model: ${process.env.OPENAI_API_KEY ? "OpenAI" : "offline mock (set OPENAI_API_KEY for a real one)"}; drafts in ${draftsDir}`,
+      `model: ${process.env.OPENAI_API_KEY ? "OpenAI" : "offline scripted model (set OPENAI_API_KEY for a real one)"}; drafts in ${draftsDir}`,
       "",
     ].join("\n"),
   );

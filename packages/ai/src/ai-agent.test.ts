@@ -445,16 +445,16 @@ describe("aiAgent: events and runners", () => {
 
   it("runs on memoryRunner: ctx.emit reaches onEvent and ctx.effects is the runner's, shared by the retry", async () => {
     const { tools, drafts } = crm();
-    let calls = 0;
-    const model = scriptedModel(
-      Array.from({ length: 4 }, () => (_call: ModelCall) => {
-        calls += 1;
-        // Attempt 1: draft, then the provider fails. Attempt 2: the same draft, then done.
-        if (calls === 1 || calls === 3) return { toolCalls: [{ toolName: "draftOutreach", input: { accountId: "cus_123", body: "Hi" } }] };
-        if (calls === 2) throw new Error("provider 500");
-        return { text: "done" };
-      }),
-    );
+    let failed = false;
+    // Attempt 1: draft, then the provider fails. Attempt 2: the same draft (not run again), then done.
+    const model = scriptedModel([
+      { toolCalls: [{ toolName: "draftOutreach", input: { accountId: "cus_123", body: "Hi" } }] },
+      () => {
+        if (failed) return { text: "done" };
+        failed = true;
+        throw new Error("provider 500");
+      },
+    ]);
     const events: HookrunEvent[] = [];
     let resolveDone: () => void;
     const done = new Promise<void>((resolve) => (resolveDone = resolve));
@@ -473,7 +473,21 @@ describe("aiAgent: events and runners", () => {
     await hooks.close();
     expect(events.filter((event) => event.type.startsWith("run.")).map((event) => event.type)).toEqual(["run.started", "run.retrying", "run.started", "run.succeeded"]);
     expect(drafts).toHaveLength(1);
+    expect(model.doGenerateCalls).toHaveLength(4);
     expect(events.filter((event) => event.type === "agent.tool").map((event) => (event as { attempt: number }).attempt)).toEqual([1, 2]);
+  });
+});
+
+describe("scriptedModel", () => {
+  it("answers every run from the first step, whatever ran before on the same model", async () => {
+    const { tools } = crm();
+    const model = scriptedModel([{ toolCalls: [{ toolName: "lookupAccount", input: { accountId: "a" } }] }, { text: "second step" }]);
+    const agent = outreachAgent(model, tools);
+    for (let run = 0; run < 2; run++) expect((await runAgent(agent, alert)).text).toBe("second step");
+    expect(model.doGenerateCalls).toHaveLength(4);
+    await expect(runAgent(outreachAgent(scriptedModel([{ toolCalls: [{ toolName: "lookupAccount", input: { accountId: "a" } }] }]), tools), alert)).rejects.toThrow(
+      /step 2 of the run has no scripted answer/,
+    );
   });
 });
 
@@ -500,6 +514,22 @@ describe("aiAgent: options and types", () => {
       bind: (env: Envelope<z.output<typeof schema>>) => ({ draftOutreach: { accountId: env.payload.account_external_id } }),
     });
     defineWebhook({ id: "alerts", auth: bearer("t"), schema, agent });
+    // Inline, the payload type flows from the webhook's schema into bind.
+    defineWebhook({
+      id: "alerts",
+      auth: bearer("t"),
+      schema,
+      agent: aiAgent({
+        model: scriptedModel([]),
+        instructions: "x",
+        tools,
+        allow: ["draftOutreach"],
+        bind: (env) => {
+          expectTypeOf(env.payload.severity).toEqualTypeOf<"low" | "high">();
+          return { draftOutreach: { accountId: env.payload.account_external_id } };
+        },
+      }),
+    });
     expectTypeOf(agent).toMatchTypeOf<Agent<z.output<typeof schema>>>();
     // Type-level only: never called.
     const typeOnly = () => {

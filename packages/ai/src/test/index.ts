@@ -16,11 +16,12 @@ export interface ScriptedStep {
 }
 
 /**
- * A language model that answers from a script, one entry per model call (step): tool calls and/or
- * text. An entry may be a function of the call (`{ prompt, abortSignal, ... }`), e.g. to answer from
- * the prompt, to wait for the abort signal, or to throw like a failing provider. A call past the end
- * of the script throws. It is the AI SDK's `MockLanguageModelV4`, so `doGenerateCalls` lists what
- * the model was sent.
+ * A language model that answers from a script, one entry per step of a run: tool calls and/or
+ * text. The step is read from the prompt (how many answers of the model it already holds), so one
+ * scripted model serves any number of runs and attempts, each from the first entry. An entry may be
+ * a function of the call (`{ prompt, abortSignal, ... }`), e.g. to answer from the prompt, to wait
+ * for the abort signal, or to throw like a failing provider. A step past the end of the script
+ * throws. It is the AI SDK's `MockLanguageModelV4`, so `doGenerateCalls` lists what the model was sent.
  *
  * @example
  * ```ts
@@ -31,13 +32,13 @@ export interface ScriptedStep {
  * ```
  */
 export function scriptedModel(steps: ReadonlyArray<ScriptedStep | ((call: ModelCall) => ScriptedStep | Promise<ScriptedStep>)>): MockLanguageModelV4 {
-  let calls = 0;
   return new MockLanguageModelV4({
     provider: "hookrun-scripted",
     modelId: "scripted",
     doGenerate: async (call) => {
-      const entry = steps[calls++];
-      if (entry === undefined) throw new Error(`scriptedModel: model call ${calls} has no scripted step (the script has ${steps.length})`);
+      const index = call.prompt.filter((message) => message.role === "assistant").length;
+      const entry = steps[index];
+      if (entry === undefined) throw new Error(`scriptedModel: step ${index + 1} of the run has no scripted answer (the script has ${steps.length})`);
       const step = typeof entry === "function" ? await entry(call) : entry;
       const toolCalls = step.toolCalls ?? [];
       const usage: { inputTokens?: number; outputTokens?: number } = step.usage === null ? {} : { inputTokens: 10, outputTokens: 5, ...step.usage };

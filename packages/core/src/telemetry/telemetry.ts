@@ -103,8 +103,8 @@ class Instruments {
         } catch {
           return; // The backend is unreachable: no value rather than a wrong one.
         }
-        result.observe(depth.waiting, { [names.ATTR_QUEUE_STATE]: "waiting", [names.ATTR_MESSAGING_DESTINATION]: destination });
-        result.observe(depth.running, { [names.ATTR_QUEUE_STATE]: "running", [names.ATTR_MESSAGING_DESTINATION]: destination });
+        result.observe(depth.waiting, { "hookrun.queue.state": "waiting", "messaging.destination.name": destination });
+        result.observe(depth.running, { "hookrun.queue.state": "running", "messaging.destination.name": destination });
       };
       gauge.addCallback(observe);
       this.depth = { gauge, observe };
@@ -119,6 +119,7 @@ class Instruments {
 class OtelTelemetry implements Telemetry {
   private tracerProvider: TracerProvider | undefined;
   private currentTracer: Tracer | undefined;
+  private meterProvider: MeterProvider | undefined;
   private currentInstruments: Instruments | undefined;
   private readonly system: string;
   private readonly destination: string;
@@ -142,9 +143,10 @@ class OtelTelemetry implements Telemetry {
   private get tracer(): Tracer | undefined {
     if (!this.tracing) return undefined;
     const provider = this.api.trace.getTracerProvider();
-    if (provider !== this.tracerProvider) {
+    // perf: until an SDK is there (telemetry: true), no spans at all rather than the API's no-op ones.
+    if (provider !== this.tracerProvider || this.currentTracer === undefined) {
       this.tracerProvider = provider;
-      this.currentTracer = provider.getTracer(names.INSTRUMENTATION_SCOPE);
+      this.currentTracer = tracerProviderRegistered(this.api, names.INSTRUMENTATION_SCOPE) ? provider.getTracer(names.INSTRUMENTATION_SCOPE) : undefined;
     }
     return this.currentTracer;
   }
@@ -153,9 +155,11 @@ class OtelTelemetry implements Telemetry {
   private instruments(): Instruments | undefined {
     if (!this.metering) return undefined;
     const provider = this.api.metrics.getMeterProvider();
-    if (provider !== this.currentInstruments?.provider) {
+    if (provider !== this.meterProvider) {
+      this.meterProvider = provider;
       this.currentInstruments?.close();
-      this.currentInstruments = new Instruments(provider, this.runner, this.destination);
+      // perf: the API's no-op provider (telemetry: true, no SDK yet) gets no instruments at all.
+      this.currentInstruments = meterProviderRegistered(this.api, names.INSTRUMENTATION_SCOPE) ? new Instruments(provider, this.runner, this.destination) : undefined;
     }
     return this.currentInstruments;
   }
@@ -179,21 +183,21 @@ class OtelTelemetry implements Telemetry {
     const { status } = response;
     const code = STATUS_CODES[status] ?? problemCode(response.body);
     if (span?.isRecording()) {
-      span.setAttribute(names.ATTR_WEBHOOK_ID, request.webhookId.slice(0, 128));
-      span.setAttribute(names.ATTR_HTTP_STATUS, status);
-      span.setAttribute(names.ATTR_CODE, code);
+      span.setAttribute("hookrun.webhook.id", request.webhookId.slice(0, 128));
+      span.setAttribute("http.response.status_code", status);
+      span.setAttribute("hookrun.code", code);
       if (status === 202) {
         // For a fan-out webhook the first run's id, as in the 202; each run has its PRODUCER span.
-        span.setAttribute(names.ATTR_RUN_ID, (JSON.parse(response.body) as { runId: string }).runId);
-        if (response.headers["idempotent-replayed"] === "true") span.setAttribute(names.ATTR_REPLAYED, true);
+        span.setAttribute("hookrun.run.id", (JSON.parse(response.body) as { runId: string }).runId);
+        if (response.headers["idempotent-replayed"] === "true") span.setAttribute("hookrun.replayed", true);
       }
     }
     // A refused request's webhook id is whatever the sender put in the URL: never a metric attribute.
     this.instruments()?.requests.add(
       1,
       status < 300
-        ? { [names.ATTR_HTTP_STATUS]: status, [names.ATTR_CODE]: code, [names.ATTR_WEBHOOK_ID]: request.webhookId }
-        : { [names.ATTR_HTTP_STATUS]: status, [names.ATTR_CODE]: code },
+        ? { "http.response.status_code": status, "hookrun.code": code, "hookrun.webhook.id": request.webhookId }
+        : { "http.response.status_code": status, "hookrun.code": code },
     );
   }
 
@@ -202,24 +206,21 @@ class OtelTelemetry implements Telemetry {
     const { api, destination } = this;
     const traced = Object.create(runner) as Runner;
     traced.enqueue = (job) => {
-      const tracer = this.tracer!;
-      const attributes: Attributes = {
-        ...this.jobAttributes(job),
-        [names.ATTR_MESSAGING_OPERATION_TYPE]: "send",
-        [names.ATTR_MESSAGING_OPERATION_NAME]: "send",
-      };
+      const tracer = this.tracer;
+      if (!tracer) return runner.enqueue(job);
+      const attributes = this.jobAttributes(job, "send");
       const span = tracer.startSpan(`send ${destination}`, { kind: api.SpanKind.PRODUCER, attributes });
       const context = api.trace.setSpan(api.context.active(), span);
       // W3C traceparent (and tracestate) by the app's propagator: data only, so it crosses Redis.
       const carrier: Record<string, string> = {};
       api.propagation.inject(context, carrier);
-      const sent: RunnerJob = Object.keys(carrier).length > 0 ? { ...job, trace: carrier } : job;
+      const sent: RunnerJob = isEmpty(carrier) ? job : { ...job, trace: carrier };
       return api.context.with(context, () => runner.enqueue(sent)).then(
         (receipt) => {
           if (receipt.replayed) {
-            span.setAttribute(names.ATTR_REPLAYED, true);
-            span.setAttribute(names.ATTR_RUN_ID, receipt.runId);
-            span.setAttribute(names.ATTR_MESSAGING_MESSAGE_ID, receipt.runId);
+            span.setAttribute("hookrun.replayed", true);
+            span.setAttribute("hookrun.run.id", receipt.runId);
+            span.setAttribute("messaging.message.id", receipt.runId);
           }
           span.end();
           return receipt;
@@ -238,7 +239,7 @@ class OtelTelemetry implements Telemetry {
     if (!this.metering) return emit;
     return (event) => {
       const outcome = RUN_OUTCOMES[event.type];
-      if (outcome !== undefined) this.instruments()?.runs.add(1, { [names.ATTR_WEBHOOK_ID]: event.webhookId, [names.ATTR_OUTCOME]: outcome });
+      if (outcome !== undefined) this.instruments()?.runs.add(1, { "hookrun.webhook.id": event.webhookId, "hookrun.run.outcome": outcome });
       emit(event);
     };
   }
@@ -249,12 +250,8 @@ class OtelTelemetry implements Telemetry {
     const parent = job.trace ? api.propagation.extract(api.ROOT_CONTEXT, job.trace) : api.ROOT_CONTEXT;
     let span: Span | undefined;
     if (tracer) {
-      const attributes: Attributes = {
-        ...this.jobAttributes(job),
-        [names.ATTR_ATTEMPT]: attempt,
-        [names.ATTR_MESSAGING_OPERATION_TYPE]: "process",
-        [names.ATTR_MESSAGING_OPERATION_NAME]: "process",
-      };
+      const attributes = this.jobAttributes(job, "process");
+      attributes["hookrun.run.attempt"] = attempt;
       span = tracer.startSpan(`process ${this.destination}`, { kind: api.SpanKind.CONSUMER, attributes }, parent);
     }
     return new OtelAttempt(this, job.webhookId, span, span ? api.trace.setSpan(parent, span) : parent);
@@ -268,8 +265,8 @@ class OtelTelemetry implements Telemetry {
       span.end();
     }
     this.instruments()?.durations.record((performance.now() - attempt.startedAt) / 1000, {
-      [names.ATTR_WEBHOOK_ID]: attempt.webhookId,
-      [names.ATTR_OUTCOME]: failure === undefined ? "succeeded" : "failed",
+      "hookrun.webhook.id": attempt.webhookId,
+      "hookrun.run.outcome": failure === undefined ? "succeeded" : "failed",
     });
   }
 
@@ -282,16 +279,19 @@ class OtelTelemetry implements Telemetry {
     this.currentInstruments?.close();
   }
 
-  private jobAttributes(job: RunnerJob): Attributes {
+  /** perf: one literal with constant keys (no spread), as span attributes are built per run. */
+  private jobAttributes(job: RunnerJob, operation: "send" | "process"): Attributes {
     const attributes: Attributes = {
-      [names.ATTR_WEBHOOK_ID]: job.webhookId,
-      [names.ATTR_RUN_ID]: job.runId,
-      [names.ATTR_MESSAGING_SYSTEM]: this.system,
-      [names.ATTR_MESSAGING_DESTINATION]: this.destination,
-      [names.ATTR_MESSAGING_MESSAGE_ID]: job.runId,
+      "hookrun.webhook.id": job.webhookId,
+      "hookrun.run.id": job.runId,
+      "messaging.system": this.system,
+      "messaging.destination.name": this.destination,
+      "messaging.message.id": job.runId,
+      "messaging.operation.type": operation,
+      "messaging.operation.name": operation,
     };
-    if (job.deliveryId !== undefined) attributes[names.ATTR_DELIVERY_ID] = job.deliveryId;
-    if (job.agent !== undefined) attributes[names.ATTR_AGENT] = job.agent;
+    if (job.deliveryId !== undefined) attributes["hookrun.delivery.id"] = job.deliveryId;
+    if (job.agent !== undefined) attributes["hookrun.agent"] = job.agent;
     return attributes;
   }
 }
@@ -328,8 +328,13 @@ const RUN_OUTCOMES: Partial<Record<HookrunEvent["type"], string>> = {
 function failSpan(api: OtelApi, span: Span, error: unknown): void {
   const { name, message } = describeError(error);
   span.setStatus({ code: api.SpanStatusCode.ERROR, message });
-  span.setAttribute(names.ATTR_ERROR_TYPE, name);
+  span.setAttribute("error.type", name);
   span.recordException({ name, message });
+}
+
+function isEmpty(carrier: Record<string, string>): boolean {
+  for (const _ in carrier) return false;
+  return true;
 }
 
 /** The `code` of a problem+json body hookrun wrote. */
