@@ -1,11 +1,11 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
-import { build } from "esbuild";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
+import { bundleFixture, startFixture } from "./fixture-process";
 
 /**
  * Crash safety, with real processes: an ingress process and a worker process; 1,000 webhooks;
@@ -22,21 +22,7 @@ const redis = new Redis({ host: url.hostname, port: Number(url.port), maxRetries
 const prefix = `crash${randomUUID().slice(0, 8)}`;
 const children = new Set<ChildProcess>();
 
-beforeAll(async () => {
-  // The child processes run hookrun from source, bundled like the vitest aliases do (no stale dist/).
-  const src = (pkg: string, entry = "index") => here(`../../${pkg}/src/${entry}.ts`);
-  await build({
-    entryPoints: [here("./fixtures/crash-process.ts")],
-    outfile: script,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    external: ["bullmq", "ioredis"],
-    alias: { "@hookrun/core/node": src("core", "node/index"), "@hookrun/core": src("core"), "@hookrun/bullmq": src("bullmq") },
-    logLevel: "error",
-  });
-});
+beforeAll(() => bundleFixture(here("./fixtures/crash-process.ts"), script));
 
 afterEach(() => {
   for (const child of children) child.kill("SIGKILL");
@@ -50,22 +36,8 @@ afterAll(async () => {
 });
 
 /** Starts a fixture process and resolves with its first stdout JSON line. */
-async function start(env: Record<string, string>): Promise<{ child: ChildProcess; hello: Record<string, unknown> }> {
-  const child = spawn(process.execPath, [script], {
-    cwd: here("."),
-    env: { ...process.env, REDIS_URL: redisUrl, PREFIX: prefix, CONCURRENCY: String(WORKER_CONCURRENCY), ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  children.add(child);
-  let stderr = "";
-  child.stderr!.on("data", (chunk) => (stderr += chunk));
-  const [line] = (await Promise.race([
-    once(child.stdout!, "data"),
-    once(child, "exit").then(([code]) => {
-      throw new Error(`fixture exited with ${code}: ${stderr}`);
-    }),
-  ])) as [Buffer];
-  return { child, hello: JSON.parse(line.toString().split("\n")[0]!) };
+function start(env: Record<string, string>): Promise<{ child: ChildProcess; hello: Record<string, unknown> }> {
+  return startFixture(script, { REDIS_URL: redisUrl, PREFIX: prefix, CONCURRENCY: String(WORKER_CONCURRENCY), ...env }, children);
 }
 
 function kill9(child: ChildProcess): Promise<unknown> {

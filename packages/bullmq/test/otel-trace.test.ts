@@ -1,14 +1,13 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { once } from "node:events";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
-import { build } from "esbuild";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { bundleFixture, startFixture } from "./fixture-process";
 
 /**
  * One trace across processes: a client's traceparent → the ingress's SERVER span → its PRODUCER
@@ -36,19 +35,8 @@ let dir: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "hookrun-otel-"));
-  const src = (pkg: string, entry = "index") => here(`../../${pkg}/src/${entry}.ts`);
-  await build({
-    entryPoints: [here("./fixtures/otel-process.ts")],
-    outfile: script,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    // The SDK and the API stay packages, as in an app: hookrun requires the API by itself.
-    external: ["bullmq", "ioredis", "@opentelemetry/*"],
-    alias: { "@hookrun/core/node": src("core", "node/index"), "@hookrun/core": src("core"), "@hookrun/bullmq": src("bullmq") },
-    logLevel: "error",
-  });
+  // The SDK and the API stay packages, as in an app: hookrun requires the API by itself.
+  await bundleFixture(here("./fixtures/otel-process.ts"), script, ["@opentelemetry/*"]);
 });
 
 afterAll(async () => {
@@ -62,21 +50,8 @@ afterAll(async () => {
 });
 
 async function start(role: "ingress" | "worker", spansFile: string): Promise<Record<string, unknown>> {
-  const child = spawn(process.execPath, [script], {
-    cwd: here("."),
-    env: { ...process.env, ROLE: role, REDIS_URL: redisUrl, PREFIX: prefix, QUEUE: queue, SPANS_FILE: spansFile },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  children.add(child);
-  let stderr = "";
-  child.stderr!.on("data", (chunk) => (stderr += chunk));
-  const [line] = (await Promise.race([
-    once(child.stdout!, "data"),
-    once(child, "exit").then(([code]) => {
-      throw new Error(`fixture exited with ${code}: ${stderr}`);
-    }),
-  ])) as [Buffer];
-  return JSON.parse(line.toString().split("\n")[0]!) as Record<string, unknown>;
+  const env = { ROLE: role, REDIS_URL: redisUrl, PREFIX: prefix, QUEUE: queue, SPANS_FILE: spansFile };
+  return (await startFixture(script, env, children)).hello;
 }
 
 async function spansIn(file: string): Promise<ExportedSpan[]> {

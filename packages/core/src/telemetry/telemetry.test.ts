@@ -142,6 +142,42 @@ describe("telemetry (an SDK registered before createInboundWebhooks)", () => {
     await hooks.close();
   });
 
+  it("a fan-out webhook has a PRODUCER span per agent, each parenting its own CONSUMER; a replayed delivery says so and runs nothing", async () => {
+    const hooks = createInboundWebhooks({
+      webhooks: [{ id: "fan", auth: bearer(TOKEN), agents: { triage: () => {}, notify: () => {} } }],
+      logger: memoryLogger(),
+    });
+    const server = await instrumentedServer(hooks);
+    const headers = { authorization: `Bearer ${TOKEN}`, "idempotency-key": "fan-1" };
+    const first = await server.post("fan", "{}", headers);
+    expect(first.status).toBe(202);
+    const runs = first.json.runs as Array<{ agent: string; runId: string }>;
+    const consumers = await spansNamed("process memory", 2);
+    const producers = await spansNamed("send memory", 2);
+    const [serverSpan] = await spansNamed("POST /inbound-webhooks/:webhookId", 1);
+    expect(serverSpan!.attributes["hookrun.run.id"]).toBe(first.json.runId);
+    for (const { agent, runId } of runs) {
+      const producer = producers.find((span) => span.attributes["hookrun.agent"] === agent)!;
+      const consumer = consumers.find((span) => span.attributes["hookrun.agent"] === agent)!;
+      expect([producer.attributes["hookrun.run.id"], consumer.attributes["hookrun.run.id"]]).toEqual([runId, runId]);
+      expect(parentOf(producer)).toBe(idOf(serverSpan!));
+      expect(parentOf(consumer)).toBe(idOf(producer));
+    }
+    otel.reset();
+
+    const again = await server.post("fan", "{}", headers);
+    expect(again.status).toBe(202);
+    const replays = await spansNamed("send memory", 2);
+    expect(replays.map((span) => [span.attributes["hookrun.replayed"], span.attributes["hookrun.run.id"]]).sort()).toEqual(
+      runs.map(({ runId }) => [true, runId]).sort(),
+    );
+    const [replayServer] = await spansNamed("POST /inbound-webhooks/:webhookId", 1);
+    expect(replayServer!.attributes["hookrun.replayed"]).toBe(true);
+    await hooks.close();
+    await server.close();
+    expect(otel.spans().filter((span) => span.name === "process memory")).toEqual([]);
+  });
+
   it("a refused request annotates the server span with its status and code, and enqueues nothing", async () => {
     const hooks = createInboundWebhooks({ webhooks: [{ id: "alerts", auth: bearer(TOKEN), agent: () => {} }], logger: memoryLogger() });
     const server = await instrumentedServer(hooks);
