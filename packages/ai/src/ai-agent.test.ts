@@ -514,6 +514,22 @@ describe("aiAgent: options and types", () => {
       bind: (env: Envelope<z.output<typeof schema>>) => ({ draftOutreach: { accountId: env.payload.account_external_id } }),
     });
     defineWebhook({ id: "alerts", auth: bearer("t"), schema, agent });
+    // Inline, the payload type flows from the webhook's schema into bind.
+    defineWebhook({
+      id: "alerts",
+      auth: bearer("t"),
+      schema,
+      agent: aiAgent({
+        model: scriptedModel([]),
+        instructions: "x",
+        tools,
+        allow: ["draftOutreach"],
+        bind: (env) => {
+          expectTypeOf(env.payload.severity).toEqualTypeOf<"low" | "high">();
+          return { draftOutreach: { accountId: env.payload.account_external_id } };
+        },
+      }),
+    });
     expectTypeOf(agent).toMatchTypeOf<Agent<z.output<typeof schema>>>();
     // Type-level only: never called.
     const typeOnly = () => {

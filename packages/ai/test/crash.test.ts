@@ -6,11 +6,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { bearer, createInboundWebhooks } from "@hookrun/core";
 import { bullmqRunner } from "@hookrun/bullmq";
+import { bundleFixture } from "../../bullmq/test/fixture-process";
 
 /**
  * Retry-safe writes with real processes and a real Redis: a worker running an aiAgent is `kill -9`ed
@@ -26,25 +26,7 @@ const redis = new Redis(connection);
 const prefix = `aicrash${randomUUID().slice(0, 8)}`;
 const children = new Set<ChildProcess>();
 
-beforeAll(async () => {
-  const src = (pkg: string, entry = "index") => here(`../../${pkg}/src/${entry}.ts`);
-  await build({
-    entryPoints: [here("./fixtures/ai-worker-process.ts")],
-    outfile: script,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    external: ["bullmq", "ioredis", "ai", "zod"],
-    alias: {
-      "@hookrun/core": src("core"),
-      "@hookrun/bullmq": src("bullmq"),
-      "@hookrun/ai/test": src("ai", "test/index"),
-      "@hookrun/ai": src("ai"),
-    },
-    logLevel: "error",
-  });
-});
+beforeAll(() => bundleFixture(here("./fixtures/ai-worker-process.ts"), script, ["ai", "zod"]));
 
 afterEach(() => {
   for (const child of children) child.kill("SIGKILL");

@@ -19,7 +19,13 @@ export async function bundleFixture(entry: string, outfile: string, external: st
     format: "esm",
     target: "node20",
     external: ["bullmq", "ioredis", ...external],
-    alias: { "@hookrun/core/node": source("core", "node/index"), "@hookrun/core": source("core"), "@hookrun/bullmq": source("bullmq") },
+    alias: {
+      "@hookrun/core/node": source("core", "node/index"),
+      "@hookrun/core": source("core"),
+      "@hookrun/bullmq": source("bullmq"),
+      "@hookrun/ai/test": source("ai", "test/index"),
+      "@hookrun/ai": source("ai"),
+    },
     logLevel: "error",
   });
 }
