@@ -14,6 +14,11 @@ import { startServer } from "./spawn.js";
 // both `bench --sizes=1k` and `bench -- --sizes=1k` work.
 const argv = process.argv.slice(2);
 if (argv[0] === "--") argv.shift();
+// `pnpm bench soak`: the soak (bench/src/soak.js) instead of the throughput bench.
+if (argv[0] === "soak") {
+  await import("./soak.js");
+  process.exit(0);
+}
 const { values: args } = parseArgs({
   args: argv,
   options: {

@@ -68,7 +68,7 @@ export class ServerProcess {
     return cpu.user + cpu.system;
   }
 
-  ask(type = "peak") {
+  ask(type = "peak", extra = {}) {
     return new Promise((resolve) => {
       const onMessage = (message) => {
         if (message?.type !== type) return;
@@ -76,7 +76,7 @@ export class ServerProcess {
         resolve(message);
       };
       this.child.on("message", onMessage);
-      this.child.send({ type });
+      this.child.send({ type, ...extra });
     });
   }
 

@@ -14,6 +14,9 @@ export interface RedisProcess {
   url: string;
   /** SIGKILL, as a crash or the OOM killer would; resolves once the process is gone. */
   kill9(): Promise<void>;
+  /** SIGSTOP / SIGCONT: a Redis that keeps its connections open but answers nothing (hung, swapped out). */
+  pause(): void;
+  resume(): void;
   /** Starts it again on the same port with the same data (the AOF), and waits until it answers. */
   restart(): Promise<void>;
   /** Kills it and removes its data dir. */
@@ -40,6 +43,8 @@ export async function startRedisProcess(args: string[] = [], port?: number): Pro
     port: chosen,
     url: `redis://127.0.0.1:${chosen}`,
     kill9,
+    pause: () => void child.kill("SIGSTOP"),
+    resume: () => void child.kill("SIGCONT"),
     async restart() {
       await kill9();
       child = await spawnRedis(argv, chosen, args);

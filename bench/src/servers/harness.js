@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { existsSync } from "node:fs";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { TOKEN } from "../shared.js";
 
 /**
@@ -20,6 +21,7 @@ export function ready(server) {
   process.on("message", (message) => {
     if (message?.type === "peak") process.send({ type: "peak", peakRss, rss: process.memoryUsage.rss() });
     if (message?.type === "cpu") process.send({ type: "cpu", cpu: process.cpuUsage() });
+    if (message?.type === "probe") process.send(probe(message.gc === true));
     if (message?.type === "exit") {
       server.close();
       server.closeAllConnections?.();
@@ -29,6 +31,23 @@ export function ready(server) {
   process.on("disconnect", () => process.exit(0));
   const address = server.address();
   process.send({ type: "ready", port: typeof address === "object" ? address.port : Number(address) });
+}
+
+let loopDelay;
+
+/**
+ * The soak's look inside (bench/src/soak.js): memory (after a full GC when asked and the process runs
+ * with --expose-gc), event-loop delay since the last probe, and live handles (sockets, timers).
+ */
+function probe(collect) {
+  if (collect && typeof globalThis.gc === "function") globalThis.gc();
+  const memory = process.memoryUsage();
+  const delay = loopDelay ? { p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 } : undefined;
+  if (!loopDelay) {
+    loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
+  } else loopDelay.reset();
+  return { type: "probe", rss: memory.rss, heapUsed: memory.heapUsed, external: memory.external, loopDelayMs: delay, resources: process.getActiveResourcesInfo().length };
 }
 
 /** Listens on loopback, on a free port, then reports ready. */

@@ -280,7 +280,10 @@ export function bullmqRunner(options: BullmqRunnerOptions): BullmqRunner {
     });
     unwatch.push(watchConnection(worker.getBackend(), "worker", health));
     worker.on("error", (error) => {
-      if (!isConnectionError(error)) runnerHost.logger.error({ err: describeError(error) }, "bullmq worker error");
+      if (isConnectionError(error)) return;
+      // A run that ended while Redis was away outlived its lock: BullMQ runs it again (at least once).
+      if (/^Missing lock for job/.test(error.message)) runnerHost.logger.warn({ err: describeError(error) }, "a run's lock lapsed (Redis was unreachable or slow); it will run again");
+      else runnerHost.logger.error({ err: describeError(error) }, "bullmq worker error");
     });
     worker.on("failed", (job, error) => {
       if (!job?.data || job.data.v !== 1) return;
