@@ -63,6 +63,8 @@ const SERVER_LIST = [
   { name: "hookrun-express", baseline: "express-hand" },
   { name: "koa-hand" },
   { name: "hookrun-koa", baseline: "koa-hand" },
+  { name: "fastify-hand" },
+  { name: "hookrun-fastify", baseline: "fastify-hand" },
   ...(githubReady ? [{ name: "octokit", status: 200 }, { name: "hookrun-github", baseline: "octokit" }] : []),
 ];
 
@@ -73,6 +75,7 @@ const TARGETS = [
   ["1k", "hookrun-express", "express-hand", 1.0],
   ["1k", "hookrun-koa", "koa-hand", 0.95],
   ["1k", "hookrun-fetch", "hono-hand", 0.9],
+  ["1k", "hookrun-fastify", "fastify-hand", 0.95],
   ["64k", "hookrun-node", "node-raw", 0.9],
   ["64k", "hookrun-github", "octokit", 1.0],
   ["1m", "hookrun-node", "node-raw", 0.95],
