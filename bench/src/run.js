@@ -41,8 +41,8 @@ const CONNECTIONS = { "1k": 50, "64k": 50, "1m": 16 };
 const smoke = args.smoke;
 const settings = {
   rounds: Number(args.rounds ?? (smoke ? 1 : 5)),
-  duration: Number(args.duration ?? (smoke ? 1 : 2.5)),
-  warmup: Number(args.warmup ?? (smoke ? 0.5 : 2)),
+  duration: Number(args.duration ?? (smoke ? 0.5 : 2.5)),
+  warmup: Number(args.warmup ?? (smoke ? 0.25 : 2)),
   sizes: (args.sizes ?? "1k,64k,1m").split(","),
   abuse: smoke ? { clients: 10, bytesEach: 2 * 1024 * 1024, timeoutMs: 15_000 } : { clients: 200, bytesEach: 20 * 1024 * 1024, timeoutMs: 30_000 },
 };
