@@ -13,6 +13,7 @@ const alias = {
   "@hookrun/express": src("express"),
   "@hookrun/koa": src("koa"),
   "@hookrun/next": src("next"),
+  "@hookrun/fastify": src("fastify"),
   "@hookrun/bullmq": src("bullmq"),
   "@hookrun/cli": src("cli"),
   "@hookrun/ai/test": src("ai", "test/index"),
@@ -27,7 +28,7 @@ const project = (name: string, include: string[], testTimeout = 20_000): TestPro
 
 export default [
   project("core", ["packages/core/src/**/*.test.ts"]),
-  project("adapters", ["packages/{express,koa,next}/src/**/*.test.ts", "test/adapters/**/*.test.ts"]),
+  project("adapters", ["packages/{express,koa,next,fastify}/src/**/*.test.ts", "test/adapters/**/*.test.ts"]),
   project("ai", ["packages/ai/src/**/*.test.ts"]),
   project("examples", ["examples/*/test/**/*.test.ts"], 120_000),
   // Real Redis: REDIS_URL, or a redis-server the global setup starts on a free port.

@@ -58,6 +58,13 @@ export function describeExample(name: string, dir: string, options: ExampleOptio
         const line = await app.runs.waitFor(accepted.runId);
         expect(line.envelope).toStrictEqual({ page: "inbound_webhook", inboundWebhookId: "alerts", payload: { event: "x" } });
       });
+
+      it("serves its readiness at /healthz: 200 with hooks.health() as JSON", async () => {
+        const response = await fetch(`http://127.0.0.1:${app.port}/healthz`);
+        expect(response.status).toBe(200);
+        expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+        expect(await response.json()).toStrictEqual({ ready: true, closing: false, runner: { ok: true } });
+      });
     });
 
     describeAdapterContract(`${name} example (pnpm start)`, async () => {

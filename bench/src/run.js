@@ -41,8 +41,8 @@ const CONNECTIONS = { "1k": 50, "64k": 50, "1m": 16 };
 const smoke = args.smoke;
 const settings = {
   rounds: Number(args.rounds ?? (smoke ? 1 : 5)),
-  duration: Number(args.duration ?? (smoke ? 1 : 2.5)),
-  warmup: Number(args.warmup ?? (smoke ? 0.5 : 2)),
+  duration: Number(args.duration ?? (smoke ? 0.5 : 2.5)),
+  warmup: Number(args.warmup ?? (smoke ? 0.25 : 2)),
   sizes: (args.sizes ?? "1k,64k,1m").split(","),
   abuse: smoke ? { clients: 10, bytesEach: 2 * 1024 * 1024, timeoutMs: 15_000 } : { clients: 200, bytesEach: 20 * 1024 * 1024, timeoutMs: 30_000 },
 };
@@ -63,6 +63,8 @@ const SERVER_LIST = [
   { name: "hookrun-express", baseline: "express-hand" },
   { name: "koa-hand" },
   { name: "hookrun-koa", baseline: "koa-hand" },
+  { name: "fastify-hand" },
+  { name: "hookrun-fastify", baseline: "fastify-hand" },
   ...(githubReady ? [{ name: "octokit", status: 200 }, { name: "hookrun-github", baseline: "octokit" }] : []),
 ];
 
@@ -73,6 +75,7 @@ const TARGETS = [
   ["1k", "hookrun-express", "express-hand", 1.0],
   ["1k", "hookrun-koa", "koa-hand", 0.95],
   ["1k", "hookrun-fetch", "hono-hand", 0.9],
+  ["1k", "hookrun-fastify", "fastify-hand", 0.95],
   ["64k", "hookrun-node", "node-raw", 0.9],
   ["64k", "hookrun-github", "octokit", 1.0],
   ["1m", "hookrun-node", "node-raw", 0.95],

@@ -9,7 +9,10 @@ export interface ExampleProcess {
   runs: RunLog;
   /** Everything the process wrote, for failure messages. */
   output(): string;
+  /** SIGTERM to the process group (SIGKILL after 10 s); resolves once the process has exited. */
   stop(): Promise<void>;
+  /** How the process ended: its exit code, or the signal that killed it. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 /** A free loopback port (bound, read, released). */
@@ -34,6 +37,9 @@ export async function startExample(cwd: string, command: string, env: Record<str
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", ...env, PORT: String(port) },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
   const runs = new RunLog();
   let output = "";
   createInterface({ input: child.stdout! }).on("line", (line) => {
@@ -44,7 +50,7 @@ export async function startExample(cwd: string, command: string, env: Record<str
   });
   child.stderr!.on("data", (data) => (output += data));
   await waitUntilServing(port, child, () => output);
-  return { port, runs, output: () => output, stop: () => stopGroup(child) };
+  return { port, runs, output: () => output, stop: () => stopGroup(child), exited };
 }
 
 async function waitUntilServing(port: number, child: ChildProcess, output: () => string): Promise<void> {

@@ -5,10 +5,13 @@ export interface DemoConfig {
   webhookId: string;
   token: string;
   tokenGenerated: boolean;
+  /** HOOKRUN_DEMO_AGENT_DELAY_MS: how long each demo run works before writing its line. Default 0. */
+  agentDelayMs?: number;
   dashboardToken: string;
   dashboardTokenGenerated: boolean;
 }
 export declare const demoAgent: Agent;
+export declare function slowDemoAgent(delayMs: number): Agent;
 export declare function demoConfig(env?: NodeJS.ProcessEnv): DemoConfig;
 export declare function createDemoHooks(config?: DemoConfig, options?: Omit<InboundWebhooksOptions, "webhooks">): InboundWebhooks;
 export declare function createDemoDashboard(hooks: InboundWebhooks, config: DemoConfig): import("@hookrun/dashboard").Dashboard;

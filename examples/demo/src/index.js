@@ -15,8 +15,25 @@ export function demoAgent(envelope, ctx) {
 }
 
 /**
- * The examples' contract: PORT (3000), HOOKRUN_WEBHOOK_ID ("demo"), HOOKRUN_WEBHOOK_TOKEN and
- * HOOKRUN_DASHBOARD_TOKEN (each generated and printed once when unset).
+ * The demo agent that first works for `delayMs` (as an LLM call would), then writes its line;
+ * `ctx.signal` cuts the wait short. Used when HOOKRUN_DEMO_AGENT_DELAY_MS is set.
+ * @param {number} delayMs
+ * @returns {import("@hookrun/core").Agent}
+ */
+export function slowDemoAgent(delayMs) {
+  return async (envelope, ctx) => {
+    await new Promise((resolve) => {
+      const timer = setTimeout(resolve, delayMs);
+      ctx.signal.addEventListener("abort", () => resolve(clearTimeout(timer)), { once: true });
+    });
+    demoAgent(envelope, ctx);
+  };
+}
+
+/**
+ * The examples' contract: PORT (3000), HOOKRUN_WEBHOOK_ID ("demo"), HOOKRUN_WEBHOOK_TOKEN
+ * and HOOKRUN_DASHBOARD_TOKEN (each generated and printed once when unset);
+ * HOOKRUN_DEMO_AGENT_DELAY_MS (0) makes each run take that long, to watch a shutdown let runs finish.
  */
 export function demoConfig(env = process.env) {
   const token = env.HOOKRUN_WEBHOOK_TOKEN || randomBytes(32).toString("base64url");
@@ -26,6 +43,7 @@ export function demoConfig(env = process.env) {
     webhookId: env.HOOKRUN_WEBHOOK_ID || "demo",
     token,
     tokenGenerated: !env.HOOKRUN_WEBHOOK_TOKEN,
+    agentDelayMs: Number(env.HOOKRUN_DEMO_AGENT_DELAY_MS || 0),
     dashboardToken,
     dashboardTokenGenerated: !env.HOOKRUN_DASHBOARD_TOKEN,
   };
@@ -37,7 +55,7 @@ export function demoConfig(env = process.env) {
  */
 export function createDemoHooks(config = demoConfig(), options = {}) {
   return createInboundWebhooks({
-    webhooks: [{ id: config.webhookId, auth: bearer(config.token), agent: demoAgent }],
+    webhooks: [{ id: config.webhookId, auth: bearer(config.token), agent: config.agentDelayMs > 0 ? slowDemoAgent(config.agentDelayMs) : demoAgent }],
     ...options,
   });
 }

@@ -13,6 +13,10 @@ const draftsDir = resolve(process.env.KB_DRAFTS_DIR || "kb-drafts");
 const hooks = createInboundWebhooks({ webhooks: [kbWebhook({ secret, model: chooseModel(), draftsDir })] });
 const app = express();
 app.all("/inbound-webhooks/:webhookId", createExpressHandler(hooks));
+app.get("/healthz", async (_req, res) => {
+  const health = await hooks.health();
+  res.status(health.ready ? 200 : 503).json(health);
+});
 app.listen(port, () => {
   process.stderr.write(
     [

@@ -8,6 +8,11 @@ const hooks = createDemoHooks(config);
 
 const router = new Router();
 router.all("/inbound-webhooks/:webhookId", createKoaMiddleware(hooks));
+router.get("/healthz", async (ctx) => {
+  const health = await hooks.health();
+  ctx.status = health.ready ? 200 : 503;
+  ctx.body = health;
+});
 
 const app = new Koa();
 app.use(createDemoDashboard(hooks, config).koa); // the runs dashboard at /hookrun

@@ -10,6 +10,11 @@ const hooks = createDemoHooks(config, { role: "ingress", runner: demoRunner() })
 
 const app = express();
 app.all("/inbound-webhooks/:webhookId", createExpressHandler(hooks));
+// Readiness: 503 while Redis is unreachable or the process is closing.
+app.get("/healthz", async (_req, res) => {
+  const health = await hooks.health();
+  res.status(health.ready ? 200 : 503).json(health);
+});
 
 const server = app.listen(config.port, () => printStartup("worker (ingress)", config));
 closeOnSignals(server, hooks);

@@ -4,6 +4,7 @@ import { parseOptions } from "./config";
 import { defaultLogger, describeError } from "./logger";
 import { handleInboundWebhook, type Pipeline } from "./pipeline/handle-inbound-webhook";
 import { memoryRunner } from "./runner/memory-runner";
+import { checkHealth, type HookrunHealth } from "./health/check-health";
 import type { Runner, RunnerRole } from "./runner/runner";
 import { createTelemetry, type TelemetryOption } from "./telemetry/telemetry";
 import { HookrunConfigError } from "./errors";
@@ -103,11 +104,26 @@ export interface InboundWebhooks {
   handleInboundWebhook(request: InboundRequest): Promise<InboundResponse>;
   /** Stop accepting (`503 shutting_down`), let accepted runs finish, then resolve; after `timeoutMs`, abort what is left. */
   close(options?: { timeoutMs?: number }): Promise<void>;
+  /**
+   * For readiness probes: `ready` is `false` while closing or when the runner's backend does not
+   * answer (Redis down for `bullmqRunner`). Never hangs: a runner that has not answered within 1 s
+   * counts as not ok. Serve it at e.g. `/healthz` with `200` when `ready`, else `503`.
+   *
+   * @example
+   * ```ts
+   * app.get("/healthz", async (_req, res) => {
+   *   const health = await hooks.health();
+   *   res.status(health.ready ? 200 : 503).json(health);
+   * });
+   * ```
+   */
+  health(): Promise<HookrunHealth>;
   /** The runner in use (e.g. `hooks.runner.deadLetters()`). */
   readonly runner: Runner;
   /** Run records: list, inspect and replay runs; recent refused requests. */
   readonly runs: RunsApi;
 }
+
 
 /**
  * Creates the inbound-webhook endpoint logic: authenticate, limit, parse, answer `202`, and run the
@@ -188,8 +204,10 @@ export function createInboundWebhooks(options: InboundWebhooksOptions): InboundW
       await runner.close(closeOptions);
       await runs.store?.close?.();
     },
+    health: () => checkHealth(runner, closing, logger),
     runner,
     // Replays are enqueued like the pipeline's jobs (with the producer span when tracing).
     runs: createRunsApi(runs, { enqueue: (job) => pipeline.runner.enqueue(job), envelopeOf: runner.envelopeOf?.bind(runner) }),
   };
 }
+

@@ -1,5 +1,6 @@
 export { createInboundWebhooks, DEFAULT_BODY_TIMEOUT_MS, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_DEPTH } from "./create-inbound-webhooks";
 export type { InboundWebhooks, InboundWebhooksOptions } from "./create-inbound-webhooks";
+export type { HookrunHealth } from "./health/check-health";
 export { bearer } from "./auth/bearer";
 export type { BearerToken, ExpiringToken } from "./auth/bearer";
 export { hmac } from "./auth/hmac";
@@ -21,7 +22,7 @@ export { DEFAULT_EFFECT_TTL_MS, memoryEffectStore, toJson } from "./effects/effe
 export type { EffectState, EffectStore, MemoryEffectStoreOptions } from "./effects/effect-store";
 export { memoryRunner } from "./runner/memory-runner";
 export type { MemoryRunnerOptions } from "./runner/memory-runner";
-export type { DeadLetter, EnqueueReceipt, QueueDepth, Runner, RunnerHost, RunnerJob, RunnerRole } from "./runner/runner";
+export type { DeadLetter, EnqueueOptions, EnqueueReceipt, QueueDepth, Runner, RunnerHealth, RunnerHost, RunnerJob, RunnerRole } from "./runner/runner";
 // Building blocks for runners (used by @hookrun/bullmq), so every runner behaves the same.
 export { AttemptFailure, backoffDelay, executeRun, raceTimeout, reportFailure, RunTimeoutError } from "./runner/execute-run";
 export type { BackoffPolicy, RunAttempt } from "./runner/execute-run";

@@ -14,6 +14,13 @@ export interface InboundRequest {
   webhookId: string;
   headers: InboundHeaders;
   body: InboundBody;
+  /**
+   * Keeps the platform alive until a promise settles: Next's `after`, a Cloudflare/Vercel
+   * `waitUntil`. A runner that runs agents in this process (`memoryRunner`) hands it each run it
+   * accepts, settled when the run ends (succeeded, or failed its last attempt); a durable runner
+   * (`bullmqRunner`) has nothing to keep alive and ignores it. Unset: nothing is handed over.
+   */
+  waitUntil?: (work: Promise<unknown>) => void;
 }
 
 /** What to send back. `body` is a complete JSON document (`application/json` or `application/problem+json`). */

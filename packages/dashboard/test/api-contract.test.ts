@@ -1,7 +1,9 @@
+import { createServer } from "node:http";
+import express from "express";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CONTENT_SECURITY_POLICY, createDashboard } from "@hookrun/dashboard";
 import { liveHooks, OPERATOR, VIEWER, type LiveHooks } from "./support/live-hooks";
-import { MOUNTS, serveDashboard, type RunningServer } from "./support/servers";
+import { listen, MOUNTS, serveDashboard, type RunningServer } from "./support/servers";
 
 const basic = (token: string) => `Basic ${Buffer.from(`someone:${token}`).toString("base64")}`;
 const asOperator = { authorization: basic(OPERATOR) };
@@ -172,3 +174,47 @@ for (const mount of MOUNTS) {
     });
   });
 }
+
+describe("dashboard under another base path", () => {
+  let live: LiveHooks;
+  let runId: string;
+  beforeAll(async () => {
+    live = liveHooks();
+    runId = await live.send({ event: "x" });
+    await live.settled(runId);
+  });
+  afterAll(() => live?.hooks.close());
+
+  for (const mount of MOUNTS) {
+    it(`${mount}: serves page, API and replay at /admin/runs`, async () => {
+      const dashboard = createDashboard(live.hooks, { authorize: { operator: OPERATOR }, basePath: "/admin/runs" });
+      const server = await serveDashboard(dashboard, mount);
+      try {
+        const page = await fetch(`${server.origin}/admin/runs`, { headers: asOperator });
+        expect(page.status).toBe(200);
+        expect(await page.text()).toContain('<script src="runs/assets/app.js?v=');
+        expect((await fetch(`${server.origin}/admin/runs/assets/app.js`)).status).toBe(200);
+        expect(await (await fetch(`${server.origin}/admin/runs/api/session`, { headers: asOperator })).json()).toEqual({ role: "operator" });
+        const replay = await fetch(`${server.origin}/admin/runs/api/runs/${runId}/replay`, { method: "POST", headers: { ...asOperator, ...csrf }, body: "{}" });
+        expect(replay.status).toBe(202);
+        expect((await fetch(`${server.origin}/hookrun/api/session`, { headers: asOperator })).status).toBe(404);
+      } finally {
+        await server.close();
+      }
+    });
+  }
+
+  it("express: also mounted without a path, app.use(dashboard.express)", async () => {
+    const dashboard = createDashboard(live.hooks, { authorize: { operator: OPERATOR }, basePath: "/admin/runs" });
+    const app = express();
+    app.use(dashboard.express);
+    app.get("/app-route", (_req, res) => void res.send("app"));
+    const server = await listen(createServer(app));
+    try {
+      expect(await (await fetch(`${server.origin}/admin/runs/api/session`, { headers: asOperator })).json()).toEqual({ role: "operator" });
+      expect(await (await fetch(`${server.origin}/app-route`)).text()).toBe("app");
+    } finally {
+      await server.close();
+    }
+  });
+});

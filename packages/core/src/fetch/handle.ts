@@ -1,16 +1,23 @@
 import type { InboundWebhooks } from "../create-inbound-webhooks";
-import { toInboundRequest } from "./request";
+import { toInboundRequest, type FetchRequestOptions } from "./request";
 import { toFetchResponse } from "./response";
 
 /**
  * Serves one Fetch `Request` (Next.js route handlers, Hono, Bun, Deno, Cloudflare-style runtimes).
+ * Where the platform freezes the process once the response is sent, pass its `waitUntil`.
  *
  * @example
  * ```ts
  * import { handleFetchRequest } from "@hookrun/core/fetch";
+ * // Bun / Deno: a long-lived process, nothing to keep alive.
  * export default { fetch: (request: Request) => handleFetchRequest(hooks, request, idFrom(request)) };
+ * // Cloudflare Workers: keep the isolate alive until the run ends.
+ * export default {
+ *   fetch: (request: Request, _env: unknown, ctx: ExecutionContext) =>
+ *     handleFetchRequest(hooks, request, idFrom(request), { waitUntil: (work) => ctx.waitUntil(work) }),
+ * };
  * ```
  */
-export async function handleFetchRequest(hooks: InboundWebhooks, request: Request, webhookId: string): Promise<Response> {
-  return toFetchResponse(await hooks.handleInboundWebhook(toInboundRequest(request, webhookId)));
+export async function handleFetchRequest(hooks: InboundWebhooks, request: Request, webhookId: string, options?: FetchRequestOptions): Promise<Response> {
+  return toFetchResponse(await hooks.handleInboundWebhook(toInboundRequest(request, webhookId, options)));
 }

@@ -90,7 +90,7 @@ export async function handleInboundWebhook(pipeline: Pipeline, request: InboundR
     const envelope = createEnvelope(webhook.id, webhook.schema ? await validatePayload(webhook.schema, payload) : payload);
     // Without a schema the decoded body is the payload: the run record keeps it as it came.
     const recorded = { headers, body: webhook.schema ? undefined : body, rawBytes: rawBody.byteLength };
-    return acceptedResponse(await enqueueRuns(pipeline, webhook, envelope, deliveryId, recorded), webhook.id);
+    return acceptedResponse(await enqueueRuns(pipeline, webhook, envelope, deliveryId, recorded, request.waitUntil), webhook.id);
   } catch (error) {
     return refusal(pipeline, request, error);
   }
@@ -115,8 +115,10 @@ async function enqueueRuns(
   envelope: Envelope,
   deliveryId: string | undefined,
   recorded: { headers: InboundHeaders; body: Uint8Array | undefined; rawBytes: number },
+  waitUntil: InboundRequest["waitUntil"],
 ): Promise<AcceptedRun[]> {
   const receivedAt = Date.now();
+  const options = waitUntil === undefined ? undefined : { waitUntil };
   const runs: AcceptedRun[] = [];
   for (const agent of webhook.agentNames) {
     const runId = randomUUID();
@@ -125,7 +127,7 @@ async function enqueueRuns(
       agent === undefined
         ? { runId, webhookId: webhook.id, envelope, deliveryId, receivedAt }
         : { runId, webhookId: webhook.id, envelope, deliveryId, receivedAt, agent };
-    const receipt = await pipeline.runner.enqueue(job);
+    const receipt = await pipeline.runner.enqueue(job, options);
     const replayed = receipt.replayed;
     if (!replayed) pipeline.runs.accepted(job, recorded.headers, recorded.body, recorded.rawBytes);
     if (pipeline.emit !== noEvents) {

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { parseOptions } from "../config";
 import { memoryEffectStore } from "../effects/effect-store";
 import { HookrunError } from "../errors";
+import { describeError } from "../logger";
 import { Deadlines } from "../timers/deadlines";
 import { Attempt, backoffDelay, raceTimeout, reportFailure } from "./execute-run";
 import type { DeadLetter, EnqueueReceipt, Runner, RunnerHost, RunnerJob } from "./runner";
@@ -67,6 +68,8 @@ export function memoryRunner(options: MemoryRunnerOptions = {}): Runner {
   // Retries of a run happen in this process, so its effects need only this process's memory.
   const effects = memoryEffectStore({ ttlMs: config.effectTtlMs });
   const idleWaiters: Array<() => void> = [];
+  // Runs an adapter asked to keep alive (`waitUntil`), by job (retries reuse it): settled at the run's end.
+  const keptAlive = new Map<RunnerJob, () => void>();
   let host: RunnerHost | undefined;
   let closing = false;
   let aborted = false;
@@ -120,7 +123,7 @@ export function memoryRunner(options: MemoryRunnerOptions = {}): Runner {
 
   function finish(failure: unknown, attempt: Attempt): void {
     try {
-      if (failure === undefined) return;
+      if (failure === undefined) return settle(attempt.job);
       if (attempt.attempt < config.attempts && !aborted) scheduleRetry(attempt, failure);
       else deadLetter(attempt.job, attempt.attempt, failure);
     } finally {
@@ -141,7 +144,25 @@ export function memoryRunner(options: MemoryRunnerOptions = {}): Runner {
     retrying.set(timer, attempt);
   }
 
+  /** The run has ended: let go of what kept the platform alive for it. */
+  function settle(job: RunnerJob): void {
+    // perf: without waitUntil (a long-lived server) the map stays empty; no look-up per run.
+    if (keptAlive.size === 0) return;
+    keptAlive.get(job)?.();
+    keptAlive.delete(job);
+  }
+
+  function keepAlive(job: RunnerJob, waitUntil: (work: Promise<unknown>) => void): void {
+    try {
+      waitUntil(new Promise<void>((resolve) => keptAlive.set(job, resolve)));
+    } catch (error) {
+      keptAlive.delete(job);
+      host!.logger.warn({ webhookId: job.webhookId, runId: job.runId, err: describeError(error) }, "waitUntil threw: this run is not kept alive");
+    }
+  }
+
   function deadLetter(job: RunnerJob, attempts: number, failure: unknown): void {
+    settle(job);
     reportFailure(host!, job, attempts, failure, undefined);
     if (config.maxDeadLetters === 0) return;
     const error = failure instanceof Error ? failure.message : String(failure);
@@ -193,7 +214,7 @@ export function memoryRunner(options: MemoryRunnerOptions = {}): Runner {
     start(runnerHost) {
       host = runnerHost;
     },
-    async enqueue(job): Promise<EnqueueReceipt> {
+    async enqueue(job, enqueueOptions): Promise<EnqueueReceipt> {
       if (!host) throw new Error("memoryRunner: enqueue() before start()");
       if (closing) throw SHUTTING_DOWN;
       // A replay is asked for on purpose: its delivery id must not turn it into the first run.
@@ -206,6 +227,7 @@ export function memoryRunner(options: MemoryRunnerOptions = {}): Runner {
       if (waiting >= config.maxQueued) throw QUEUE_FULL;
       fresh.push(attemptOf(job, 1));
       if (key !== undefined) remember(key, job.runId);
+      if (enqueueOptions?.waitUntil) keepAlive(job, enqueueOptions.waitUntil);
       schedulePump();
       return { runId: job.runId, replayed: false };
     },
@@ -215,6 +237,10 @@ export function memoryRunner(options: MemoryRunnerOptions = {}): Runner {
     },
     depth() {
       return { waiting: queued() + retrying.size, running: running.size };
+    },
+    health() {
+      // Nothing outside this process to reach: only a closing runner is not ok.
+      return closing ? { ok: false, detail: "closing" } : { ok: true };
     },
     async close(closeOptions) {
       closing = true;

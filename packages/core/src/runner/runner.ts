@@ -1,7 +1,7 @@
 import type { RunRecorder } from "../runs/recorder";
 import type { RunRetention, RunStore } from "../runs/types";
 import type { AttemptTelemetry } from "../telemetry/telemetry";
-import type { Agent, Envelope, HookrunEvent, Logger } from "../types";
+import type { Agent, Envelope, HookrunEvent, InboundRequest, Logger } from "../types";
 
 /**
  * An accepted job. Data only (no functions), so a durable runner can serialize it and a worker in
@@ -66,6 +66,23 @@ export interface RunnerHost {
   telemetry?: AttemptTelemetry;
 }
 
+/** What the HTTP side hands a runner with a job, besides the job's data. */
+export interface EnqueueOptions {
+  /**
+   * The request's keep-alive hook ({@link InboundRequest.waitUntil}). An in-process runner calls it
+   * once per accepted (not replayed) run with a promise settled when the run ends.
+   */
+  waitUntil?: (work: Promise<unknown>) => void;
+}
+
+/** A runner's own view of its backend, for readiness probes (`hooks.health()`). */
+export interface RunnerHealth {
+  /** `false` when the runner cannot take jobs now (its backend unreachable, closing). */
+  ok: boolean;
+  /** Why it is not ok, or what it is: a message, never a credential. */
+  detail?: string;
+}
+
 /** A job that failed its last attempt, kept for inspection. */
 export interface DeadLetter {
   runId: string;
@@ -95,11 +112,16 @@ export interface Runner {
   readonly messaging?: { readonly system: string; readonly destination: string };
   /** Called once by `createInboundWebhooks`. */
   start(host: RunnerHost): void;
-  enqueue(job: RunnerJob): Promise<EnqueueReceipt>;
+  enqueue(job: RunnerJob, options?: EnqueueOptions): Promise<EnqueueReceipt>;
   /** Most recent dead letters first, at most `limit` (default 100). */
   deadLetters(options?: { limit?: number }): Promise<DeadLetter[]>;
   /** Runs waiting and running now (for a shared backend such as Redis, across every process). */
   depth?(): QueueDepth | Promise<QueueDepth>;
+  /**
+   * Whether the runner's backend answers, for `hooks.health()`; without it the runner counts as ok.
+   * Must answer quickly: `hooks.health()` gives up after 1 s and reports the runner not ok.
+   */
+  health?(): RunnerHealth | Promise<RunnerHealth>;
   /** Stop taking jobs, let the started ones finish, then resolve; after `timeoutMs`, abort what is left. */
   close(options?: { timeoutMs?: number }): Promise<void>;
   /**

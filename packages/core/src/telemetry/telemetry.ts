@@ -205,9 +205,9 @@ class OtelTelemetry implements Telemetry {
     if (!this.tracing) return runner;
     const { api, destination } = this;
     const traced = Object.create(runner) as Runner;
-    traced.enqueue = (job) => {
+    traced.enqueue = (job, options) => {
       const tracer = this.tracer;
-      if (!tracer) return runner.enqueue(job);
+      if (!tracer) return runner.enqueue(job, options);
       const attributes = this.jobAttributes(job, "send");
       const span = tracer.startSpan(`send ${destination}`, { kind: api.SpanKind.PRODUCER, attributes });
       const context = api.trace.setSpan(api.context.active(), span);
@@ -215,7 +215,7 @@ class OtelTelemetry implements Telemetry {
       const carrier: Record<string, string> = {};
       api.propagation.inject(context, carrier);
       const sent: RunnerJob = isEmpty(carrier) ? job : { ...job, trace: carrier };
-      return api.context.with(context, () => runner.enqueue(sent)).then(
+      return api.context.with(context, () => runner.enqueue(sent, options)).then(
         (receipt) => {
           if (receipt.replayed) {
             span.setAttribute("hookrun.replayed", true);
