@@ -1,15 +1,16 @@
 import { z } from "zod";
 import { parseOptions } from "../config";
 import { HookrunError } from "../errors";
+import { ByteRegions } from "./byte-regions";
 import { textOf } from "./recorder";
-import { metadataBytes } from "./stored-headers";
 import { DEFAULT_MAX_REFUSED, DEFAULT_MAX_RUN_AGE_MS, DEFAULT_MAX_RUN_BYTES, DEFAULT_MAX_RUNS } from "./options";
-import { RunList } from "./run-list";
+import { SeqList } from "./seq-list";
 import type {
   RefusedRequest,
   RunAttemptRecord,
   RunPage,
   RunRecord,
+  RunRequestMetadata,
   RunRetention,
   RunStatus,
   RunStore,
@@ -30,12 +31,16 @@ const optionsSchema = z
 /** Options of {@link memoryRunStore}: its retention. */
 export type MemoryRunStoreOptions = Partial<RunRetention>;
 
-// Rough fixed cost of one record in memory (its objects, ids, index slots): with this, the estimate
-// matches the heap growth `pnpm bench` (runs-list) measures for 1 KB payloads within a few percent.
-const RECORD_BYTES = 1_220;
+// What one run costs beyond its bytes (its slot in the typed arrays, its id string, its map and
+// index entries): with this, the estimate follows the heap + array-buffer growth that `pnpm bench`
+// (runs-list) measures.
+const RECORD_BYTES = 300;
 const ATTEMPT_BYTES = 160;
 const LINE_BYTES = 48;
+/** Bytes of one segment of payloads, metadata and results: a 32nd of `maxBytes`, within [16 KiB, 1 MiB]. */
+const segmentBytesFor = (maxBytes: number) => Math.min(1_048_576, Math.max(16_384, 2 ** Math.floor(Math.log2(maxBytes / 32))));
 
+/** An attempt kept as an object: any but a lone first attempt that logged nothing and did not fail. */
 interface Attempt {
   attempt: number;
   startedAt: number;
@@ -46,34 +51,35 @@ interface Attempt {
   logsDropped?: number;
 }
 
-/** A record as the store keeps it: JSON text for what is large or sender-controlled, parsed on read. */
-interface Run {
-  seq: number;
-  runId: string;
-  webhookId: string;
-  agent: string | undefined;
-  deliveryId: string | undefined;
-  status: RunStatus;
-  receivedAt: number;
-  startedAt: number | undefined;
-  finishedAt: number | undefined;
-  attempts: Attempt[];
-  start: StoredRunStart | undefined;
-  resultJson: string | undefined;
-  resultOmitted: StoredAttemptEnd["resultOmitted"];
-  replays: string[] | undefined;
-  bytes: number;
+/** What few runs have: more attempts, logs, errors, replays. */
+interface Cold {
+  attempts?: Attempt[];
+  replays?: string[];
+  replayOf?: string;
+  replayReason?: string;
 }
 
+const STATUS_CODES: readonly RunStatus[] = ["queued", "running", "retrying", "succeeded", "failed"];
+const CODE: Record<RunStatus, number> = { queued: 0, running: 1, retrying: 2, succeeded: 3, failed: 4 };
 // A status never moves back: a late write (another process, a slow store) cannot undo a later one.
-const RANK: Record<RunStatus, number> = { queued: 0, running: 1, retrying: 1, succeeded: 2, failed: 2 };
+const RANK = [0, 1, 1, 2, 2];
+const ENVELOPE_OMITTED = [undefined, "not_stored", "too_large"] as const;
+const RESULT_OMITTED = [undefined, "too_large", "not_json"] as const;
+const CREATED = 1;
+const REDACTED = 2;
 
 /**
  * The in-memory run store: the default with `memoryRunner`. Records live in this process and are
  * lost with it. Bounded three ways, the oldest run dropped first: `maxRuns` (default 1,000),
- * `maxBytes` (estimated, default 32 MiB) and `maxAgeMs` (default 7 days); and the last
- * `maxRefused` refused requests (default 1,000). Lists are served from sorted indexes (all runs,
- * per status, per webhook, per webhook and status, per delivery id), never by scanning.
+ * `maxBytes` (default 32 MiB: the payloads, request metadata, results, logs and a fixed ~300 B per
+ * run; the bytes sit in segments of up to 1 MiB, so the store holds at most about two segments
+ * more) and `maxAgeMs` (default 7 days); and the last `maxRefused` refused requests (default
+ * 1,000). Lists are served from sorted indexes (all runs, per status, per webhook, per webhook and
+ * status, per delivery id), never by scanning.
+ *
+ * perf: records are flat: numbers in typed arrays, bytes in off-heap segments, objects only for
+ * what few runs have (retries, logs, errors). A record costs the garbage collector almost nothing,
+ * which is what lets run records stay on by default on the hot path.
  *
  * @example
  * ```ts
@@ -82,156 +88,348 @@ const RANK: Record<RunStatus, number> = { queued: 0, running: 1, retrying: 1, su
  */
 export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & { readonly bytes: number; readonly size: number } {
   const retention = parseOptions(optionsSchema, options, "memoryRunStore");
-  const byId = new Map<string, Run>();
-  const all = new RunList<Run>();
-  const byStatus = new Map<string, RunList<Run>>();
-  const byWebhook = new Map<string, RunList<Run>>();
-  const byDelivery = new Map<string, Run[]>();
-  const refused: RefusedRequest[] = [];
-  let refusedNext = 0;
-  let seq = 0;
+  const regions = new ByteRegions(segmentBytesFor(retention.maxBytes));
+  const maxCapacity = 2 ** Math.ceil(Math.log2(retention.maxRuns));
+
+  // Runs are numbered by arrival (seq); the live ones are always the contiguous range
+  // [firstSeq, lastSeq], since only the oldest is ever dropped. Run `seq` lives in slot seq & mask.
+  let capacity = Math.min(maxCapacity, 1_024);
+  let mask = capacity - 1;
+  let firstSeq = 1;
+  let lastSeq = 0;
   let bytes = 0;
 
-  const listOf = (map: Map<string, RunList<Run>>, key: string) => {
-    let list = map.get(key);
-    if (!list) map.set(key, (list = new RunList<Run>()));
-    return list;
-  };
-  const statusKey = (status: RunStatus) => status;
+  let receivedAt = new Float64Array(capacity);
+  /** receivedAt, never decreasing with seq (a clock step back): what time bounds search. */
+  let sortAt = new Float64Array(capacity);
+  let startedAt = new Float64Array(capacity);
+  let finishedAt = new Float64Array(capacity);
+  let firstStart = new Float64Array(capacity);
+  let firstEnd = new Float64Array(capacity);
+  let firstDuration = new Float64Array(capacity);
+  let runBytes = new Float64Array(capacity);
+  let status = new Uint8Array(capacity);
+  let flags = new Uint8Array(capacity);
+  let envelopeOmitted = new Uint8Array(capacity);
+  let resultOmitted = new Uint8Array(capacity);
+  // Addresses in `regions`: payload, request metadata, result (segment id -1: none).
+  let addresses = new Int32Array(capacity * 9);
+  let runIds: Array<string | undefined> = new Array(capacity);
+  let webhookIds: Array<string | undefined> = new Array(capacity);
+  let deliveryIds: Array<string | undefined> = new Array(capacity);
+  let agents: Array<string | undefined> = new Array(capacity);
+  let cold: Array<Cold | undefined> = new Array(capacity);
 
-  function index(run: Run): void {
-    all.add(run);
-    listOf(byWebhook, run.webhookId).add(run);
-    indexStatus(run);
-    if (run.deliveryId !== undefined) {
-      const runs = byDelivery.get(run.deliveryId);
-      if (runs) runs.push(run);
-      else byDelivery.set(run.deliveryId, [run]);
+  const byId = new Map<string, number>();
+  const byStatus = STATUS_CODES.map(() => new SeqList());
+  const byWebhook = new Map<string, SeqList>();
+  const byWebhookStatus = new Map<string, SeqList[]>();
+  const byDelivery = new Map<string, number | number[]>();
+  const refused: RefusedRequest[] = [];
+  let refusedNext = 0;
+
+  const PAYLOAD = 0;
+  const METADATA = 3;
+  const RESULT = 6;
+  function store(seq: number, at: number, data: Uint8Array | string): number {
+    regions.write(seq, data);
+    const base = (seq & mask) * 9 + at;
+    addresses[base] = regions.id;
+    addresses[base + 1] = regions.offset;
+    addresses[base + 2] = regions.length;
+    return regions.length;
+  }
+  function textAt(seq: number, at: number): string | undefined {
+    const base = (seq & mask) * 9 + at;
+    return addresses[base]! < 0 ? undefined : regions.text(addresses[base]!, addresses[base + 1]!, addresses[base + 2]!);
+  }
+  const hasBytes = (seq: number, at: number) => addresses[(seq & mask) * 9 + at]! >= 0;
+
+  /** Doubles every array, moving each live run to its slot under the new mask. */
+  function grow(): void {
+    const old = { mask, receivedAt, sortAt, startedAt, finishedAt, firstStart, firstEnd, firstDuration, runBytes, status, flags, envelopeOmitted, resultOmitted, addresses, runIds, webhookIds, deliveryIds, agents, cold };
+    capacity *= 2;
+    mask = capacity - 1;
+    receivedAt = new Float64Array(capacity);
+    sortAt = new Float64Array(capacity);
+    startedAt = new Float64Array(capacity);
+    finishedAt = new Float64Array(capacity);
+    firstStart = new Float64Array(capacity);
+    firstEnd = new Float64Array(capacity);
+    firstDuration = new Float64Array(capacity);
+    runBytes = new Float64Array(capacity);
+    status = new Uint8Array(capacity);
+    flags = new Uint8Array(capacity);
+    envelopeOmitted = new Uint8Array(capacity);
+    resultOmitted = new Uint8Array(capacity);
+    addresses = new Int32Array(capacity * 9);
+    runIds = new Array(capacity);
+    webhookIds = new Array(capacity);
+    deliveryIds = new Array(capacity);
+    agents = new Array(capacity);
+    cold = new Array(capacity);
+    for (let seq = firstSeq; seq <= lastSeq; seq++) {
+      const from = seq & old.mask;
+      const to = seq & mask;
+      receivedAt[to] = old.receivedAt[from]!;
+      sortAt[to] = old.sortAt[from]!;
+      startedAt[to] = old.startedAt[from]!;
+      finishedAt[to] = old.finishedAt[from]!;
+      firstStart[to] = old.firstStart[from]!;
+      firstEnd[to] = old.firstEnd[from]!;
+      firstDuration[to] = old.firstDuration[from]!;
+      runBytes[to] = old.runBytes[from]!;
+      status[to] = old.status[from]!;
+      flags[to] = old.flags[from]!;
+      envelopeOmitted[to] = old.envelopeOmitted[from]!;
+      resultOmitted[to] = old.resultOmitted[from]!;
+      addresses.set(old.addresses.subarray(from * 9, from * 9 + 9), to * 9);
+      runIds[to] = old.runIds[from];
+      webhookIds[to] = old.webhookIds[from];
+      deliveryIds[to] = old.deliveryIds[from];
+      agents[to] = old.agents[from];
+      cold[to] = old.cold[from];
     }
   }
 
-  function indexStatus(run: Run): void {
-    listOf(byStatus, statusKey(run.status)).add(run);
-    webhookStatusList(run.webhookId, run.status, true)!.add(run);
-  }
+  const live = (seq: number | undefined): seq is number => seq !== undefined && seq >= firstSeq && seq <= lastSeq;
 
-  // perf: the per-webhook status lists are found through two map look-ups, not a key string built
-  // on every status change.
-  const webhookStatusLists = new Map<string, Map<RunStatus, RunList<Run>>>();
-  function webhookStatusList(webhookId: string, status: RunStatus, create: boolean): RunList<Run> | undefined {
-    let lists = webhookStatusLists.get(webhookId);
+  function listOf(webhookId: string): SeqList {
+    let list = byWebhook.get(webhookId);
+    if (!list) byWebhook.set(webhookId, (list = new SeqList()));
+    return list;
+  }
+  function webhookStatusList(webhookId: string, code: number, create: boolean): SeqList | undefined {
+    let lists = byWebhookStatus.get(webhookId);
     if (!lists) {
       if (!create) return undefined;
-      webhookStatusLists.set(webhookId, (lists = new Map()));
+      byWebhookStatus.set(webhookId, (lists = STATUS_CODES.map(() => new SeqList())));
     }
-    let list = lists.get(status);
-    if (!list && create) lists.set(status, (list = new RunList<Run>()));
-    return list;
+    return lists[code];
   }
 
-  function unindexStatus(run: Run): void {
-    byStatus.get(statusKey(run.status))?.remove(run);
-    const list = webhookStatusList(run.webhookId, run.status, false);
-    if (list) {
-      list.remove(run);
-      if (list.size === 0) webhookStatusLists.get(run.webhookId)!.delete(run.status);
+  function add(seed: StoredRunStart): number {
+    if (lastSeq - firstSeq + 1 >= capacity) {
+      if (capacity < maxCapacity) grow();
+      else drop();
     }
+    const seq = ++lastSeq;
+    const slot = seq & mask;
+    receivedAt[slot] = seed.receivedAt;
+    sortAt[slot] = seq > firstSeq && sortAt[(seq - 1) & mask]! > seed.receivedAt ? sortAt[(seq - 1) & mask]! : seed.receivedAt;
+    startedAt[slot] = NaN;
+    finishedAt[slot] = NaN;
+    firstStart[slot] = NaN;
+    firstEnd[slot] = NaN;
+    firstDuration[slot] = NaN;
+    runBytes[slot] = RECORD_BYTES;
+    status[slot] = 0;
+    flags[slot] = 0;
+    envelopeOmitted[slot] = 0;
+    resultOmitted[slot] = 0;
+    addresses.fill(-1, slot * 9, slot * 9 + 9);
+    runIds[slot] = seed.runId;
+    webhookIds[slot] = seed.webhookId;
+    deliveryIds[slot] = seed.deliveryId;
+    agents[slot] = seed.agent;
+    cold[slot] = seed.replayOf === undefined ? undefined : { replayOf: seed.replayOf };
+    bytes += RECORD_BYTES;
+    byId.set(seed.runId, seq);
+    byStatus[0]!.add(seq);
+    listOf(seed.webhookId).add(seq);
+    webhookStatusList(seed.webhookId, 0, true)!.add(seq);
+    if (seed.deliveryId !== undefined) {
+      const seqs = byDelivery.get(seed.deliveryId);
+      if (seqs === undefined) byDelivery.set(seed.deliveryId, seq);
+      else if (typeof seqs === "number") byDelivery.set(seed.deliveryId, [seqs, seq]);
+      else seqs.push(seq);
+    }
+    return seq;
   }
 
-  function drop(run: Run): void {
-    byId.delete(run.runId);
-    all.remove(run);
-    const hook = byWebhook.get(run.webhookId);
-    hook?.remove(run);
-    if (hook?.size === 0) byWebhook.delete(run.webhookId);
-    unindexStatus(run);
-    if (run.deliveryId !== undefined) {
-      const runs = byDelivery.get(run.deliveryId)!;
-      if (runs.length === 1) byDelivery.delete(run.deliveryId);
-      else byDelivery.set(run.deliveryId, runs.filter((other) => other !== run));
+  /** Drops the oldest run. */
+  function drop(): void {
+    const seq = firstSeq;
+    const slot = seq & mask;
+    const webhookId = webhookIds[slot]!;
+    const code = status[slot]!;
+    byId.delete(runIds[slot]!);
+    byStatus[code]!.remove(seq);
+    const hook = byWebhook.get(webhookId)!;
+    hook.remove(seq);
+    if (hook.size === 0) {
+      byWebhook.delete(webhookId);
+      byWebhookStatus.delete(webhookId);
+    } else webhookStatusList(webhookId, code, false)?.remove(seq);
+    const deliveryId = deliveryIds[slot];
+    if (deliveryId !== undefined) {
+      const seqs = byDelivery.get(deliveryId)!;
+      if (typeof seqs === "number") byDelivery.delete(deliveryId);
+      else {
+        seqs.splice(seqs.indexOf(seq), 1);
+        if (seqs.length === 1) byDelivery.set(deliveryId, seqs[0]!);
+      }
     }
-    bytes -= run.bytes;
+    bytes -= runBytes[slot]!;
+    // Let go of the strings and objects now, not when the slot is reused.
+    runIds[slot] = webhookIds[slot] = deliveryIds[slot] = agents[slot] = undefined;
+    cold[slot] = undefined;
+    firstSeq++;
   }
 
   /** Drops the oldest runs past any bound; `keep` (just written) survives a byte overflow of its own. */
-  function enforce(now: number, keep?: Run): void {
+  function enforce(now: number, keep?: number): void {
     const cutoff = now - retention.maxAgeMs;
-    for (let oldest = all.oldest(); oldest; oldest = all.oldest()) {
-      if (oldest.receivedAt >= cutoff && byId.size <= retention.maxRuns && (bytes <= retention.maxBytes || oldest === keep)) break;
-      drop(oldest);
+    while (firstSeq <= lastSeq) {
+      if (receivedAt[firstSeq & mask]! >= cutoff && lastSeq - firstSeq < retention.maxRuns && (bytes <= retention.maxBytes || firstSeq === keep)) break;
+      drop();
     }
+    regions.release(firstSeq);
   }
 
-  function setStatus(run: Run, status: RunStatus): void {
-    if (run.status === status) return;
-    unindexStatus(run);
-    run.status = status;
-    indexStatus(run);
+  function setStatus(seq: number, code: number): void {
+    const slot = seq & mask;
+    const was = status[slot]!;
+    if (was === code) return;
+    const webhookId = webhookIds[slot]!;
+    byStatus[was]!.remove(seq);
+    webhookStatusList(webhookId, was, false)?.remove(seq);
+    status[slot] = code;
+    byStatus[code]!.add(seq);
+    webhookStatusList(webhookId, code, true)!.add(seq);
   }
 
-  function add(seed: StoredRunStart, start: StoredRunStart | undefined): Run {
-    const run: Run = {
-      seq: ++seq,
-      runId: seed.runId,
-      webhookId: seed.webhookId,
-      agent: seed.agent,
-      deliveryId: seed.deliveryId,
-      status: "queued",
-      receivedAt: seed.receivedAt,
-      startedAt: undefined,
-      finishedAt: undefined,
-      attempts: [],
-      start,
-      resultJson: undefined,
-      resultOmitted: undefined,
-      replays: undefined,
-      bytes: RECORD_BYTES + startBytes(start),
-    };
-    byId.set(run.runId, run);
-    bytes += run.bytes;
-    index(run);
-    return run;
-  }
-
-  function grow(run: Run, delta: number): void {
-    run.bytes += delta;
+  function addBytes(seq: number, delta: number): void {
+    runBytes[seq & mask] = runBytes[seq & mask]! + delta;
     bytes += delta;
   }
 
-  function attemptOf(run: Run, number: number, startedAt: number): Attempt {
-    let attempt = run.attempts.find((candidate) => candidate.attempt === number);
+  function coldOf(seq: number): Cold {
+    const slot = seq & mask;
+    return (cold[slot] ??= {});
+  }
+
+  /** The run's attempts as objects, from now on: the lone plain first attempt moves over. */
+  function attemptsOf(seq: number): Attempt[] {
+    const extra = coldOf(seq);
+    if (extra.attempts) return extra.attempts;
+    const slot = seq & mask;
+    const attempts: Attempt[] = [];
+    if (!Number.isNaN(firstStart[slot]!)) {
+      const first: Attempt = { attempt: 1, startedAt: firstStart[slot]! };
+      if (!Number.isNaN(firstEnd[slot]!)) {
+        first.finishedAt = firstEnd[slot]!;
+        first.durationMs = firstDuration[slot]!;
+      }
+      attempts.push(first);
+    }
+    return (extra.attempts = attempts);
+  }
+
+  function attemptOf(seq: number, number: number, at: number): Attempt {
+    const attempts = attemptsOf(seq);
+    let attempt = attempts.find((candidate) => candidate.attempt === number);
     if (!attempt) {
-      attempt = { attempt: number, startedAt };
-      run.attempts.push(attempt);
-      if (run.attempts.length > 1 && run.attempts[run.attempts.length - 2]!.attempt > number) run.attempts.sort((a, b) => a.attempt - b.attempt);
-      grow(run, ATTEMPT_BYTES);
+      attempt = { attempt: number, startedAt: at };
+      attempts.push(attempt);
+      if (attempts.length > 1 && attempts[attempts.length - 2]!.attempt > number) attempts.sort((a, b) => a.attempt - b.attempt);
+      addBytes(seq, ATTEMPT_BYTES);
     }
     return attempt;
   }
 
-  function matches(run: Run, query: RunStoreQuery): boolean {
+  /** The lone first attempt, kept in the typed arrays, as long as nothing more is known of the run's attempts. */
+  const plainFirst = (seq: number, number: number) => number === 1 && cold[seq & mask]?.attempts === undefined;
+
+  function matches(seq: number, query: RunStoreQuery): boolean {
+    const slot = seq & mask;
     return (
-      (query.status === undefined || run.status === query.status) &&
-      (query.webhookId === undefined || run.webhookId === query.webhookId) &&
-      (query.deliveryId === undefined || run.deliveryId === query.deliveryId) &&
-      (query.runId === undefined || run.runId === query.runId) &&
-      (query.since === undefined || run.receivedAt >= query.since) &&
-      (query.until === undefined || run.receivedAt <= query.until)
+      (query.status === undefined || status[slot] === CODE[query.status]) &&
+      (query.webhookId === undefined || webhookIds[slot] === query.webhookId) &&
+      (query.deliveryId === undefined || deliveryIds[slot] === query.deliveryId) &&
+      (query.runId === undefined || runIds[slot] === query.runId) &&
+      (query.since === undefined || receivedAt[slot]! >= query.since) &&
+      (query.until === undefined || receivedAt[slot]! <= query.until)
     );
   }
 
-  /** The smallest index answering `query` alone, or the few runs of one run id or delivery id. */
-  function candidates(query: RunStoreQuery): RunList<Run> | Run[] {
+  /** The oldest live seq received at or after `time` (lastSeq + 1 when none). */
+  function seqFrom(time: number): number {
+    let low = firstSeq;
+    let high = lastSeq + 1;
+    while (low < high) {
+      const mid = Math.floor((low + high) / 2);
+      if (sortAt[mid & mask]! < time) low = mid + 1;
+      else high = mid;
+    }
+    return low;
+  }
+
+  /** The live seqs a query may return, as a range [from, to]. */
+  function rangeOf(query: RunStoreQuery): { from: number; to: number } {
+    let from = query.since === undefined ? firstSeq : seqFrom(query.since);
+    let to = query.until === undefined ? lastSeq : seqFrom(query.until + 1) - 1;
+    if (query.cursor !== undefined) to = Math.min(to, parseCursor(query.cursor) - 1);
+    if (from < firstSeq) from = firstSeq;
+    return { from, to };
+  }
+
+  /** The index answering `query` alone, or the few runs of one run id or delivery id (`number[]`). */
+  function candidates(query: RunStoreQuery): SeqList | number[] | undefined {
     if (query.runId !== undefined) {
-      const run = byId.get(query.runId);
-      return run ? [run] : [];
+      const seq = byId.get(query.runId);
+      return live(seq) ? [seq] : [];
     }
-    if (query.deliveryId !== undefined) return byDelivery.get(query.deliveryId) ?? [];
+    if (query.deliveryId !== undefined) {
+      const seqs = byDelivery.get(query.deliveryId);
+      return seqs === undefined ? [] : typeof seqs === "number" ? [seqs] : [...seqs];
+    }
     if (query.status !== undefined) {
-      return (query.webhookId === undefined ? byStatus.get(statusKey(query.status)) : webhookStatusList(query.webhookId, query.status, false)) ?? new RunList<Run>();
+      const code = CODE[query.status];
+      return (query.webhookId === undefined ? byStatus[code] : webhookStatusList(query.webhookId, code, false)) ?? new SeqList();
     }
-    if (query.webhookId !== undefined) return byWebhook.get(query.webhookId) ?? new RunList<Run>();
-    return all;
+    if (query.webhookId !== undefined) return byWebhook.get(query.webhookId) ?? new SeqList();
+    return undefined;
+  }
+
+  function toRecord(seq: number): RunRecord {
+    const slot = seq & mask;
+    const webhookId = webhookIds[slot]!;
+    const extra = cold[slot];
+    const attempts = extra?.attempts
+      ? extra.attempts.map(toAttempt)
+      : Number.isNaN(firstStart[slot]!)
+        ? []
+        : [Number.isNaN(firstEnd[slot]!) ? { attempt: 1, startedAt: firstStart[slot]!, logs: [] } : { attempt: 1, startedAt: firstStart[slot]!, logs: [], finishedAt: firstEnd[slot]!, durationMs: firstDuration[slot]! }];
+    const record: RunRecord = {
+      runId: runIds[slot]!,
+      webhookId,
+      deliveryId: deliveryIds[slot],
+      status: STATUS_CODES[status[slot]!]!,
+      receivedAt: receivedAt[slot]!,
+      attempts,
+      replays: extra?.replays ? [...extra.replays] : [],
+    };
+    if (agents[slot] !== undefined) record.agent = agents[slot];
+    if (!Number.isNaN(startedAt[slot]!)) record.startedAt = startedAt[slot]!;
+    if (!Number.isNaN(finishedAt[slot]!)) {
+      record.finishedAt = finishedAt[slot]!;
+      record.durationMs = finishedAt[slot]! - receivedAt[slot]!;
+    }
+    const result = textAt(seq, RESULT);
+    if (result !== undefined) record.result = JSON.parse(result);
+    if (resultOmitted[slot]) record.resultOmitted = RESULT_OMITTED[resultOmitted[slot]!];
+    if (flags[slot]! & CREATED) {
+      const payload = textAt(seq, PAYLOAD);
+      if (payload !== undefined) record.envelope = { page: "inbound_webhook", inboundWebhookId: webhookId, payload: JSON.parse(textOf(payload)) };
+      if (envelopeOmitted[slot]) record.envelopeOmitted = ENVELOPE_OMITTED[envelopeOmitted[slot]!];
+      if (flags[slot]! & REDACTED) record.redacted = true;
+      const metadata = textAt(seq, METADATA);
+      if (metadata !== undefined) record.request = JSON.parse(metadata) as RunRequestMetadata;
+    }
+    if (extra?.replayOf !== undefined) record.replayOf = extra.replayOf;
+    if (extra?.replayReason !== undefined) record.replayReason = extra.replayReason;
+    return record;
   }
 
   return {
@@ -240,53 +438,70 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
       return bytes;
     },
     get size() {
-      return byId.size;
+      return lastSeq - firstSeq + 1;
     },
     created(start) {
-      const existing = byId.get(start.runId);
-      if (existing) {
-        // A worker got there first (another process's store); keep its status and attempts.
-        grow(existing, startBytes(start) - startBytes(existing.start));
-        existing.start = start;
-        return;
+      const known = byId.get(start.runId);
+      // A worker may have got there first (another process's store): its status and attempts stay.
+      const seq = live(known) ? known : add(start);
+      const slot = seq & mask;
+      let added = 0;
+      if (start.payloadJson !== undefined) added += store(seq, PAYLOAD, start.payloadJson);
+      // perf: the metadata is one short JSON text in the segment, not an object graph on the heap.
+      if (start.request) added += store(seq, METADATA, JSON.stringify(start.request));
+      flags[slot] = CREATED | (start.redacted ? REDACTED : 0);
+      envelopeOmitted[slot] = start.envelopeOmitted === undefined ? 0 : ENVELOPE_OMITTED.indexOf(start.envelopeOmitted);
+      if (start.replayOf !== undefined) coldOf(seq).replayOf = start.replayOf;
+      if (start.replayReason !== undefined) {
+        coldOf(seq).replayReason = start.replayReason;
+        added += start.replayReason.length;
       }
-      enforce(Date.now(), add(start, start));
+      addBytes(seq, added);
+      enforce(Date.now(), seq);
     },
-    attemptStarted(seed, number, startedAt) {
-      const run = byId.get(seed.runId) ?? add(seed, undefined);
-      const attempt = attemptOf(run, number, startedAt);
-      attempt.startedAt = startedAt;
-      run.startedAt ??= startedAt;
-      if (RANK[run.status] <= RANK.running) setStatus(run, "running");
+    attemptStarted(seed, number, at) {
+      const known = byId.get(seed.runId);
+      const seq = live(known) ? known : add(seed);
+      const slot = seq & mask;
+      if (plainFirst(seq, number)) firstStart[slot] = at;
+      else attemptOf(seq, number, at).startedAt = at;
+      if (Number.isNaN(startedAt[slot]!)) startedAt[slot] = at;
+      if (RANK[status[slot]!]! <= RANK[CODE.running]!) setStatus(seq, CODE.running);
     },
     attemptFinished(seed, end) {
-      const run = byId.get(seed.runId) ?? add(seed, undefined);
-      const attempt = attemptOf(run, end.attempt, end.startedAt);
-      attempt.finishedAt = end.finishedAt;
-      attempt.durationMs = end.durationMs;
-      if (end.error) attempt.error = end.error;
-      if (end.logs.length > 0) {
-        attempt.logs = end.logs;
-        let added = 0;
-        for (const line of end.logs) added += LINE_BYTES + line.length;
-        grow(run, added);
+      const known = byId.get(seed.runId);
+      const seq = live(known) ? known : add(seed);
+      const slot = seq & mask;
+      if (plainFirst(seq, end.attempt) && !end.error && end.logs.length === 0 && end.logsDropped === undefined) {
+        if (Number.isNaN(firstStart[slot]!)) firstStart[slot] = end.startedAt;
+        firstEnd[slot] = end.finishedAt;
+        firstDuration[slot] = end.durationMs;
+      } else {
+        const attempt = attemptOf(seq, end.attempt, end.startedAt);
+        attempt.finishedAt = end.finishedAt;
+        attempt.durationMs = end.durationMs;
+        if (end.error) attempt.error = end.error;
+        if (end.logs.length > 0) {
+          attempt.logs = end.logs;
+          let added = 0;
+          for (const line of end.logs) added += LINE_BYTES + line.length;
+          addBytes(seq, added);
+        }
+        if (end.logsDropped !== undefined) attempt.logsDropped = end.logsDropped;
       }
-      if (end.logsDropped !== undefined) attempt.logsDropped = end.logsDropped;
-      if (end.resultJson !== undefined) {
-        run.resultJson = end.resultJson;
-        grow(run, end.resultJson.length);
-      }
-      if (end.resultOmitted !== undefined) run.resultOmitted = end.resultOmitted;
-      run.startedAt ??= end.startedAt;
-      if (end.status !== "retrying") run.finishedAt = end.finishedAt;
-      if (RANK[run.status] <= RANK[end.status]) setStatus(run, end.status);
-      if (run.bytes > RECORD_BYTES && bytes > retention.maxBytes) enforce(Date.now());
+      if (end.resultJson !== undefined) addBytes(seq, store(seq, RESULT, end.resultJson));
+      if (end.resultOmitted !== undefined) resultOmitted[slot] = RESULT_OMITTED.indexOf(end.resultOmitted);
+      if (Number.isNaN(startedAt[slot]!)) startedAt[slot] = end.startedAt;
+      if (end.status !== "retrying") finishedAt[slot] = end.finishedAt;
+      const code = CODE[end.status];
+      if (RANK[status[slot]!]! <= RANK[code]!) setStatus(seq, code);
+      if (bytes > retention.maxBytes) enforce(Date.now(), seq);
     },
     replayed(runId, replayRunId) {
-      const run = byId.get(runId);
-      if (!run) return;
-      (run.replays ??= []).push(replayRunId);
-      grow(run, 48 + replayRunId.length);
+      const seq = byId.get(runId);
+      if (!live(seq)) return;
+      (coldOf(seq).replays ??= []).push(replayRunId);
+      addBytes(seq, 48 + replayRunId.length);
     },
     refused(entry) {
       if (retention.maxRefused === 0) return;
@@ -297,31 +512,42 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
     },
     async get(runId) {
       enforce(Date.now());
-      const run = byId.get(runId);
-      return run && toRecord(run);
+      const seq = byId.get(runId);
+      return live(seq) ? toRecord(seq) : undefined;
     },
     async list(query) {
       enforce(Date.now());
-      const cursor = query.cursor === undefined ? undefined : parseCursor(query.cursor);
+      const { from, to } = rangeOf(query);
       const source = candidates(query);
-      const bounds = { since: query.since, until: query.until, cursor };
-      let page: { items: Run[]; more: boolean };
-      if (Array.isArray(source)) {
-        const sorted = source.filter((run) => matches(run, query) && (!cursor || before(run, cursor))).sort((a, b) => (before(a, b) ? 1 : -1));
-        page = { items: sorted.slice(0, query.limit), more: sorted.length > query.limit };
+      const seqs: number[] = [];
+      let more = false;
+      if (source === undefined) {
+        for (let seq = to; seq >= from; seq--) {
+          if (seqs.length === query.limit) {
+            more = true;
+            break;
+          }
+          seqs.push(seq);
+        }
+      } else if (Array.isArray(source)) {
+        const found = source.filter((seq) => live(seq) && seq >= from && seq <= to && matches(seq, query)).sort((a, b) => b - a);
+        more = found.length > query.limit;
+        seqs.push(...found.slice(0, query.limit));
       } else {
-        // The index answers status/webhook/time; nothing else is left to check.
-        page = source.page(bounds, query.limit);
+        // The index answers status/webhook, the range time and cursor: nothing else is left to check.
+        more = source.page(from, to, query.limit, seqs);
       }
-      const runs = page.items.map(toRecord);
-      const last = page.items[page.items.length - 1];
-      return page.more && last ? { runs, nextCursor: `${last.receivedAt}.${last.seq}` } : { runs };
+      const runs = seqs.map(toRecord);
+      const last = seqs[seqs.length - 1];
+      return more && last !== undefined ? { runs, nextCursor: `${receivedAt[last & mask]}.${last}` } : { runs };
     },
     async count(query) {
       enforce(Date.now());
+      const { from, to } = rangeOf(query);
       const source = candidates(query);
-      if (Array.isArray(source)) return source.filter((run) => matches(run, query)).length;
-      return source.countBetween(query.since, query.until);
+      if (source === undefined) return Math.max(0, to - from + 1);
+      if (Array.isArray(source)) return source.filter((seq) => live(seq) && seq >= from && seq <= to && matches(seq, query)).length;
+      return source.countBetween(from, to);
     },
     async listRefused({ since, limit }) {
       const newestFirst: RefusedRequest[] = [];
@@ -336,52 +562,11 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
   };
 }
 
-const before = (a: { receivedAt: number; seq: number }, b: { receivedAt: number; seq: number }) =>
-  a.receivedAt < b.receivedAt || (a.receivedAt === b.receivedAt && a.seq < b.seq);
-
-function parseCursor(cursor: string): { receivedAt: number; seq: number } {
+/** The seq a cursor this store gave out names (`<receivedAt>.<seq>`). */
+function parseCursor(cursor: string): number {
   const match = /^(\d{1,16})\.(\d{1,16})$/.exec(cursor);
   if (!match) throw new HookrunError("invalid_filter", "The cursor is not one this store gave out.");
-  return { receivedAt: Number(match[1]), seq: Number(match[2]) };
-}
-
-function startBytes(start: StoredRunStart | undefined): number {
-  if (!start) return 0;
-  const payload = start.payloadJson;
-  const payloadBytes = payload === undefined ? 0 : typeof payload === "string" ? payload.length : payload.byteLength;
-  return payloadBytes + metadataBytes(start.request) + (start.replayReason?.length ?? 0);
-}
-
-function toRecord(run: Run): RunRecord {
-  const start = run.start;
-  const record: RunRecord = {
-    runId: run.runId,
-    webhookId: run.webhookId,
-    deliveryId: run.deliveryId,
-    status: run.status,
-    receivedAt: run.receivedAt,
-    attempts: run.attempts.map(toAttempt),
-    replays: run.replays ? [...run.replays] : [],
-  };
-  if (run.agent !== undefined) record.agent = run.agent;
-  if (run.startedAt !== undefined) record.startedAt = run.startedAt;
-  if (run.finishedAt !== undefined) {
-    record.finishedAt = run.finishedAt;
-    record.durationMs = run.finishedAt - run.receivedAt;
-  }
-  if (run.resultJson !== undefined) record.result = JSON.parse(run.resultJson);
-  if (run.resultOmitted !== undefined) record.resultOmitted = run.resultOmitted;
-  if (start) {
-    if (start.payloadJson !== undefined) {
-      record.envelope = { page: "inbound_webhook", inboundWebhookId: run.webhookId, payload: JSON.parse(textOf(start.payloadJson)) };
-    }
-    if (start.envelopeOmitted !== undefined) record.envelopeOmitted = start.envelopeOmitted;
-    if (start.redacted) record.redacted = true;
-    if (start.request) record.request = { ...start.request, headers: { ...start.request.headers } };
-    if (start.replayOf !== undefined) record.replayOf = start.replayOf;
-    if (start.replayReason !== undefined) record.replayReason = start.replayReason;
-  }
-  return record;
+  return Number(match[2]);
 }
 
 function toAttempt(attempt: Attempt): RunAttemptRecord {

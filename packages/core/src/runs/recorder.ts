@@ -89,7 +89,7 @@ export function createRunsRecorder(options: ParsedRunsOptions, store: RunStore, 
       if (json === undefined || json === "not_json") return { envelopeOmitted: "not_stored", redacted: true };
       return json.length > maxPayloadBytes ? { envelopeOmitted: "too_large", redacted: true } : { payloadJson: json, redacted: true };
     }
-    if (body) return body.byteLength > maxPayloadBytes ? { envelopeOmitted: "too_large" } : { payloadJson: ownBytes(body) };
+    if (body) return body.byteLength > maxPayloadBytes ? { envelopeOmitted: "too_large" } : { payloadJson: body };
     const json = jsonOf(job.envelope.payload);
     if (json === undefined || json === "not_json") return { envelopeOmitted: "not_stored" };
     return json.length > maxPayloadBytes ? { envelopeOmitted: "too_large" } : { payloadJson: json };
@@ -188,20 +188,3 @@ export function textOf(bytes: Uint8Array | string): string {
   const text = typeof bytes === "string" ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
-
-/**
- * The body as bytes the record may keep: itself, unless it is a small view into a much larger
- * buffer (a socket read), which keeping would pin; then a copy of just its bytes.
- */
-function ownBytes(body: Uint8Array): Uint8Array | string {
-  if (body.buffer.byteLength <= body.byteLength * 2 + 4_096) return body;
-  // perf: a small body becomes a string (on the JS heap: no backing store to allocate and track,
-  // which costs more than the decoding); a large one a plain Uint8Array copy (slice() on a
-  // Buffer goes through its species constructor).
-  if (body.byteLength <= SMALL_BODY) return textOf(body);
-  const copy = new Uint8Array(body.byteLength);
-  copy.set(body);
-  return copy;
-}
-
-const SMALL_BODY = 16 * 1024;

@@ -203,7 +203,11 @@ export interface StoredRunStart {
   agent?: string;
   deliveryId: string | undefined;
   receivedAt: number;
-  /** JSON of the (redacted) envelope's payload, as UTF-8 bytes or text; absent with `envelopeOmitted`. */
+  /**
+   * JSON of the (redacted) envelope's payload, as UTF-8 bytes or text; absent with `envelopeOmitted`.
+   * Bytes may be a view into a larger buffer (the socket's read): a store that keeps them past the
+   * call copies them (the in-memory store copies them into its segments, the Redis store sends them).
+   */
   payloadJson?: Uint8Array | string;
   envelopeOmitted?: "not_stored" | "too_large";
   redacted?: boolean;

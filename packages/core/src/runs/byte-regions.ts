@@ -1,0 +1,113 @@
+/**
+ * Where the in-memory run store keeps the bytes of its records (payloads, request metadata,
+ * results): copied into a few large off-heap segments instead of kept as strings and objects.
+ *
+ * perf: a record kept as JavaScript objects survives scavenges, is copied twice on its way to the
+ * old generation and is traced by every major GC for as long as it is retained; under load that
+ * garbage-collector work cost more than the rest of the pipeline. Bytes in an ArrayBuffer are never
+ * traced or copied by the GC: writing a record is a memcpy, and dropping one is bookkeeping.
+ *
+ * Regions are appended to the open segment; a segment is recycled once every run that wrote into it
+ * has been dropped (runs are dropped oldest first, so segments free up in order). A region too
+ * large for a segment gets a buffer of its own.
+ */
+export class ByteRegions {
+  private readonly segments: Array<Segment | undefined> = [];
+  private readonly freeIds: number[] = [];
+  /** Closed segments in the order they were closed: they free up in (about) that order. */
+  private readonly closed: number[] = [];
+  private closedHead = 0;
+  private readonly spare: Buffer[] = [];
+  private open = -1;
+
+  constructor(private readonly segmentBytes: number) {}
+
+  // perf: where the last write went, read by the caller into its typed arrays: no object per write.
+  id = -1;
+  offset = 0;
+  length = 0;
+
+  /** Writes `data` for the run `seq`; its address is then in `id`, `offset` and `length` (`id` -1: nothing written). */
+  write(seq: number, data: Uint8Array | string): void {
+    const length = typeof data === "string" ? (data.length === 0 ? 0 : -1) : data.byteLength;
+    if (length === 0) return this.at(-1, 0, 0);
+    // A string's UTF-8 length is at most 3 bytes per UTF-16 unit: room for that is room enough.
+    const room = typeof data === "string" ? data.length * 3 : length;
+    if (room > this.segmentBytes >> 2) return this.writeOwn(seq, data);
+    let segment = this.open >= 0 ? this.segments[this.open]! : undefined;
+    if (!segment || segment.used + room > segment.buffer.byteLength) segment = this.openSegment();
+    const offset = segment.used;
+    let written = length;
+    if (typeof data === "string") written = segment.buffer.write(data, offset);
+    else segment.buffer.set(data, offset);
+    segment.used += written;
+    if (seq > segment.maxSeq) segment.maxSeq = seq;
+    this.at(this.open, offset, written);
+  }
+
+  /** The bytes at an address {@link write} gave, as text. */
+  text(id: number, offset: number, length: number): string {
+    if (id < 0 || length === 0) return "";
+    return this.segments[id]!.buffer.toString("utf8", offset, offset + length);
+  }
+
+  /** Recycles every segment whose runs are all older than `firstSeq` (dropped). */
+  release(firstSeq: number): void {
+    const { closed } = this;
+    while (this.closedHead < closed.length) {
+      const id = closed[this.closedHead]!;
+      const segment = this.segments[id]!;
+      if (segment.maxSeq >= firstSeq) break;
+      this.closedHead++;
+      this.segments[id] = undefined;
+      this.freeIds.push(id);
+      // Keep one spare of the standard size: the next segment opens without an allocation.
+      if (segment.buffer.byteLength === this.segmentBytes && this.spare.length === 0) this.spare.push(segment.buffer);
+    }
+    if (this.closedHead > 256 && this.closedHead * 2 > closed.length) {
+      closed.splice(0, this.closedHead);
+      this.closedHead = 0;
+    }
+  }
+
+  /** Bytes held in segments (the store's real footprint for its regions). */
+  get heldBytes(): number {
+    let total = 0;
+    for (const segment of this.segments) if (segment) total += segment.buffer.byteLength;
+    return total;
+  }
+
+  private openSegment(): Segment {
+    if (this.open >= 0) this.closed.push(this.open);
+    const buffer = this.spare.pop() ?? Buffer.allocUnsafeSlow(this.segmentBytes);
+    const segment: Segment = { buffer, used: 0, maxSeq: -1 };
+    this.open = this.place(segment);
+    return segment;
+  }
+
+  private writeOwn(seq: number, data: Uint8Array | string): void {
+    const buffer = typeof data === "string" ? Buffer.from(data, "utf8") : Buffer.from(data);
+    const id = this.place({ buffer, used: buffer.byteLength, maxSeq: seq });
+    this.closed.push(id);
+    this.at(id, 0, buffer.byteLength);
+  }
+
+  private at(id: number, offset: number, length: number): void {
+    this.id = id;
+    this.offset = offset;
+    this.length = length;
+  }
+
+  private place(segment: Segment): number {
+    const id = this.freeIds.pop() ?? this.segments.length;
+    this.segments[id] = segment;
+    return id;
+  }
+}
+
+interface Segment {
+  buffer: Buffer;
+  used: number;
+  /** The newest run with bytes here: the segment is free once that run is dropped. */
+  maxSeq: number;
+}

@@ -1,0 +1,212 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { memoryRunStore, type RunRecord, type RunStatus, type StoredAttemptEnd, type StoredRunStart } from "@hookrun/core";
+
+// The in-memory store keeps its records flat (typed arrays, byte segments); these tests hold it to
+// a plain model of what a store must answer, over random histories.
+
+interface ModelRun {
+  runId: string;
+  webhookId: string;
+  deliveryId: string | undefined;
+  receivedAt: number;
+  status: RunStatus;
+  payload?: unknown;
+  attempts: Map<number, { startedAt: number; finishedAt?: number; error?: string; logs: number }>;
+  result?: unknown;
+  replays: string[];
+}
+
+const RANK: Record<RunStatus, number> = { queued: 0, running: 1, retrying: 1, succeeded: 2, failed: 2 };
+const WEBHOOKS = ["a", "b", "c"];
+const DELIVERIES = [undefined, "d1", "d2", "d3"];
+const STATUSES: RunStatus[] = ["queued", "running", "retrying", "succeeded", "failed"];
+
+type Op =
+  | { kind: "create"; webhook: number; delivery: number; payloadSize: number; dt: number }
+  | { kind: "start"; run: number; attempt: number }
+  | { kind: "finish"; run: number; attempt: number; outcome: "succeeded" | "retrying" | "failed"; logs: number; result: boolean }
+  | { kind: "replayed"; run: number };
+
+const op: fc.Arbitrary<Op> = fc.oneof(
+  fc.record({ kind: fc.constant("create" as const), webhook: fc.nat(2), delivery: fc.nat(3), payloadSize: fc.oneof(fc.nat(40), fc.constant(20_000)), dt: fc.integer({ min: -3, max: 5 }) }),
+  fc.record({ kind: fc.constant("start" as const), run: fc.nat(60), attempt: fc.integer({ min: 1, max: 3 }) }),
+  fc.record({
+    kind: fc.constant("finish" as const),
+    run: fc.nat(60),
+    attempt: fc.integer({ min: 1, max: 3 }),
+    outcome: fc.constantFrom("succeeded" as const, "retrying" as const, "failed" as const),
+    logs: fc.nat(2),
+    result: fc.boolean(),
+  }),
+  fc.record({ kind: fc.constant("replayed" as const), run: fc.nat(60) }),
+);
+
+function seedOf(run: ModelRun): StoredRunStart {
+  return { runId: run.runId, webhookId: run.webhookId, deliveryId: run.deliveryId, receivedAt: run.receivedAt };
+}
+
+/** Applies `ops` to a fresh store and to the model; returns both. */
+function replay(ops: Op[], maxRuns: number) {
+  const store = memoryRunStore({ maxRuns, maxAgeMs: 10 * 365 * 86_400_000 });
+  const model: ModelRun[] = [];
+  const created: ModelRun[] = [];
+  // Times near now (so maxAgeMs keeps all), sometimes stepping back like a corrected clock.
+  let clock = Date.now() - 1_000_000;
+  for (const step of ops) {
+    if (step.kind === "create") {
+      clock += step.dt;
+      const run: ModelRun = {
+        runId: `run-${created.length}`,
+        webhookId: WEBHOOKS[step.webhook]!,
+        deliveryId: DELIVERIES[step.delivery],
+        receivedAt: clock,
+        status: "queued",
+        payload: { n: created.length, pad: "x".repeat(step.payloadSize) },
+        attempts: new Map(),
+        replays: [],
+      };
+      created.push(run);
+      model.push(run);
+      if (model.length > maxRuns) model.shift();
+      store.created({ ...seedOf(run), payloadJson: Buffer.from(JSON.stringify(run.payload)), request: { headers: { "content-type": "application/json" }, contentType: "application/json", bytes: 7 } });
+      continue;
+    }
+    const run = created[step.run % Math.max(1, created.length)];
+    if (!run || !model.includes(run)) continue;
+    if (step.kind === "start") {
+      if (!run.attempts.has(step.attempt)) run.attempts.set(step.attempt, { startedAt: clock, logs: 0 });
+      else run.attempts.get(step.attempt)!.startedAt = clock;
+      if (RANK[run.status] <= RANK.running) run.status = "running";
+      store.attemptStarted(seedOf(run), step.attempt, clock);
+    } else if (step.kind === "finish") {
+      const attempt = run.attempts.get(step.attempt) ?? { startedAt: clock, logs: 0 };
+      run.attempts.set(step.attempt, attempt);
+      attempt.finishedAt = clock + 1;
+      if (step.outcome !== "succeeded") attempt.error = `boom ${step.attempt}`;
+      if (step.logs > 0) attempt.logs = step.logs;
+      const end: StoredAttemptEnd = {
+        attempt: step.attempt,
+        startedAt: attempt.startedAt,
+        finishedAt: clock + 1,
+        durationMs: clock + 1 - attempt.startedAt,
+        status: step.outcome,
+        logs: Array.from({ length: step.logs }, (_, i) => JSON.stringify({ time: clock, level: "info", message: `line ${i}`, fields: {} })),
+      };
+      if (step.outcome !== "succeeded") end.error = { message: `boom ${step.attempt}` };
+      if (step.result) {
+        run.result = { ok: step.attempt };
+        end.resultJson = JSON.stringify(run.result);
+      }
+      if (RANK[run.status] <= RANK[step.outcome]) run.status = step.outcome;
+      store.attemptFinished(seedOf(run), end);
+    } else {
+      const replayId = `replay-of-${run.runId}-${run.replays.length}`;
+      run.replays.push(replayId);
+      store.replayed(run.runId, replayId);
+    }
+  }
+  return { store, model };
+}
+
+function expectRecord(record: RunRecord | undefined, run: ModelRun): void {
+  expect(record).toBeDefined();
+  expect(record!.runId).toBe(run.runId);
+  expect(record!.webhookId).toBe(run.webhookId);
+  expect(record!.deliveryId).toBe(run.deliveryId);
+  expect(record!.status).toBe(run.status);
+  expect(record!.receivedAt).toBe(run.receivedAt);
+  expect(record!.envelope).toEqual({ page: "inbound_webhook", inboundWebhookId: run.webhookId, payload: run.payload });
+  expect(record!.request).toEqual({ headers: { "content-type": "application/json" }, contentType: "application/json", bytes: 7 });
+  expect(record!.result).toEqual(run.result);
+  expect(record!.replays).toEqual(run.replays);
+  const attempts = [...run.attempts.entries()].sort(([a], [b]) => a - b);
+  expect(record!.attempts.map((attempt) => [attempt.attempt, attempt.startedAt, attempt.finishedAt, attempt.error?.message, attempt.logs.length])).toEqual(
+    attempts.map(([number, attempt]) => [number, attempt.startedAt, attempt.finishedAt, attempt.error, attempt.logs]),
+  );
+}
+
+/** Every page of `query`, followed through its cursors. */
+async function listAll(store: ReturnType<typeof memoryRunStore>, query: Parameters<ReturnType<typeof memoryRunStore>["list"]>[0]): Promise<string[]> {
+  const ids: string[] = [];
+  let cursor: string | undefined;
+  for (let pages = 0; pages < 1_000; pages++) {
+    const page = await store.list({ ...query, cursor });
+    ids.push(...page.runs.map((run) => run.runId));
+    if (!page.nextCursor) return ids;
+    expect(page.runs).toHaveLength(query.limit);
+    cursor = page.nextCursor;
+  }
+  throw new Error("too many pages");
+}
+
+describe("memoryRunStore against a model", () => {
+  it("answers get, list (every filter, followed through its cursors) and count as the model does", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { maxLength: 150 }), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 7 }), async (ops, maxRuns, limit) => {
+        const { store, model } = replay(ops, maxRuns);
+        expect(store.size).toBe(model.length);
+        for (const run of model) expectRecord(await store.get(run.runId), run);
+        const newestFirst = [...model].reverse();
+        const filters = [
+          {},
+          ...STATUSES.map((status) => ({ status })),
+          ...WEBHOOKS.map((webhookId) => ({ webhookId })),
+          ...WEBHOOKS.flatMap((webhookId) => STATUSES.map((status) => ({ webhookId, status }))),
+          ...DELIVERIES.filter(Boolean).map((deliveryId) => ({ deliveryId })),
+          { deliveryId: "d1", status: "failed" as const },
+          ...(model[0] ? [{ runId: model[0].runId }, { runId: model[0].runId, webhookId: "nope" }] : []),
+        ];
+        for (const filter of filters) {
+          const expected = newestFirst.filter((run) => Object.entries(filter).every(([key, value]) => run[key as keyof ModelRun] === value)).map((run) => run.runId);
+          expect(await listAll(store, { ...filter, limit })).toEqual(expected);
+          expect(await store.count({ ...filter, limit })).toBe(expected.length);
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it("bounds lists by time on receivedAt order, and keeps doing so after a clock step back", async () => {
+    const store = memoryRunStore();
+    const base = Date.now() - 10_000;
+    const times = [0, 10, 20, 30, 25, 40, 50];
+    times.forEach((dt, i) => store.created({ runId: `r${i}`, webhookId: "a", deliveryId: undefined, receivedAt: base + dt, payloadJson: "{}" }));
+    const ids = async (since?: number, until?: number) => (await store.list({ since, until, limit: 50 })).runs.map((run) => run.runId);
+    expect(await ids(base + 10, base + 20)).toEqual(["r2", "r1"]);
+    expect(await ids(base + 40)).toEqual(["r6", "r5"]);
+    expect(await ids(undefined, base + 10)).toEqual(["r1", "r0"]);
+    expect(await store.count({ since: base + 10, until: base + 20, limit: 50 })).toBe(2);
+  });
+
+  it("grows past its first 1,024 slots and drops the oldest at maxRuns, with every index intact", async () => {
+    const store = memoryRunStore({ maxRuns: 3_000 });
+    const now = Date.now();
+    for (let i = 0; i < 5_000; i++) {
+      const seed = { runId: `r${i}`, webhookId: i % 2 ? "odd" : "even", deliveryId: `d${i % 7}`, receivedAt: now - 5_000 + i };
+      store.created({ ...seed, payloadJson: Buffer.from(JSON.stringify({ i })) });
+      store.attemptStarted(seed, 1, now);
+      if (i % 3) store.attemptFinished(seed, { attempt: 1, startedAt: now, finishedAt: now + 1, durationMs: 1, status: i % 5 ? "succeeded" : "failed", logs: [] });
+    }
+    expect(store.size).toBe(3_000);
+    expect(await store.get("r1999")).toBeUndefined();
+    expect((await store.get("r2000"))?.envelope?.payload).toEqual({ i: 2_000 });
+    expect((await store.get("r4999"))?.envelope?.payload).toEqual({ i: 4_999 });
+    const kept = Array.from({ length: 3_000 }, (_, k) => 2_000 + k);
+    const expectIds = (pred: (i: number) => boolean) => kept.filter(pred).reverse().map((i) => `r${i}`);
+    expect(await listAll(store, { limit: 500 })).toEqual(expectIds(() => true));
+    expect(await listAll(store, { webhookId: "odd", status: "failed", limit: 50 })).toEqual(expectIds((i) => i % 2 === 1 && i % 3 !== 0 && i % 5 === 0));
+    expect(await listAll(store, { status: "running", limit: 200 })).toEqual(expectIds((i) => i % 3 === 0));
+    expect(await listAll(store, { deliveryId: "d3", limit: 100 })).toEqual(expectIds((i) => i % 7 === 3));
+  });
+
+  it("keeps large payloads in buffers of their own and bounds the bytes it holds", async () => {
+    const store = memoryRunStore({ maxBytes: 1_000_000 });
+    const big = "y".repeat(300_000);
+    for (let i = 0; i < 10; i++) store.created({ runId: `r${i}`, webhookId: "a", deliveryId: undefined, receivedAt: Date.now(), payloadJson: JSON.stringify({ i, big }) });
+    expect(store.bytes).toBeLessThanOrEqual(1_000_000);
+    expect(store.size).toBe(3);
+    expect((await store.get("r9"))?.envelope?.payload).toEqual({ i: 9, big });
+    expect(await store.get("r6")).toBeUndefined();
+  });
+});
