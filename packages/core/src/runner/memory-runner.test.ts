@@ -168,3 +168,36 @@ describe("memoryRunner", () => {
     expect(() => memoryRunner({ maxQueued: -1 })).toThrow(/memoryRunner\.maxQueued/);
   });
 });
+
+describe("memoryRunner delivery ids (the remembered window)", () => {
+  it("answers a repeated delivery id with its first runId while it is among the last maxDeliveryIds remembered, and starts a new run after", async () => {
+    const fc = (await import("fast-check")).default;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 12 }),
+        // Few distinct ids (some long, some not ASCII): repeats, evictions and hash-table wrap-around all happen.
+        fc.array(fc.constantFrom("a", "b", "c", "d", "e", "f", "g", "h", "é-1", "delivery-".repeat(20), "ß", "x y"), { maxLength: 80 }),
+        async (maxDeliveryIds, deliveries) => {
+          const t = contractHooks({ agent: () => undefined }, { runner: memoryRunner({ maxDeliveryIds, maxQueued: 10_000 }) });
+          const remembered: Array<{ id: string; runId: string }> = [];
+          for (const id of deliveries) {
+            const response = await t.hooks.handleInboundWebhook(t.request({ headers: { ...t.request().headers, "idempotency-key": id } }));
+            expect(response.status).toBe(202);
+            const { runId } = bodyOf<{ runId: string }>(response);
+            const known = remembered.find((entry) => entry.id === id);
+            if (known) {
+              expect(runId).toBe(known.runId);
+              expect(response.headers["idempotent-replayed"]).toBe("true");
+            } else {
+              expect(response.headers["idempotent-replayed"]).toBeUndefined();
+              remembered.push({ id, runId });
+              if (remembered.length > maxDeliveryIds) remembered.shift();
+            }
+          }
+          await t.hooks.close();
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+});

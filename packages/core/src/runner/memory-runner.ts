@@ -3,6 +3,7 @@ import { parseOptions } from "../config";
 import { memoryEffectStore } from "../effects/effect-store";
 import { HookrunError } from "../errors";
 import { describeError } from "../logger";
+import { KeyRing } from "../flat/key-ring";
 import { Deadlines } from "../timers/deadlines";
 import { Attempt, backoffDelay, raceTimeout, reportFailure } from "./execute-run";
 import type { DeadLetter, EnqueueReceipt, Runner, RunnerHost, RunnerJob } from "./runner";
@@ -62,8 +63,8 @@ export function memoryRunner(options: MemoryRunnerOptions = {}): Runner {
   // perf: one timer for every running attempt's timeout, not a setTimeout per run.
   const deadlines = new Deadlines(config.timeoutMs);
   const retrying = new Map<NodeJS.Timeout, Attempt>();
-  const seen = new Map<string, { runId: string; expiresAt: number }>();
-  let oldestExpiry = Infinity;
+  // Delivery ids seen within the idempotency TTL: key -> the first runId (entry text), expiry (entry value).
+  const seen = new KeyRing(config.maxDeliveryIds);
   const deadLetters: DeadLetter[] = [];
   // Retries of a run happen in this process, so its effects need only this process's memory.
   const effects = memoryEffectStore({ ttlMs: config.effectTtlMs });
@@ -171,23 +172,16 @@ export function memoryRunner(options: MemoryRunnerOptions = {}): Runner {
   }
 
   function remember(key: string, runId: string): void {
-    const expiresAt = Date.now() + config.idempotencyTtlMs;
-    if (seen.size === 0) oldestExpiry = expiresAt;
-    seen.set(key, { runId, expiresAt });
-    if (seen.size > config.maxDeliveryIds) forgetOldest();
-  }
-
-  function forgetOldest(): void {
-    seen.delete(seen.keys().next().value!);
-    oldestExpiry = seen.size === 0 ? Infinity : seen.values().next().value!.expiresAt;
+    if (seen.size >= config.maxDeliveryIds) seen.dropOldest();
+    seen.add(key, Date.now() + config.idempotencyTtlMs, runId);
   }
 
   function recall(key: string): string | undefined {
     const now = Date.now();
-    // The TTL is the same for every entry, so insertion order is expiry order.
-    // perf: the oldest entry's expiry is kept, so most calls iterate nothing.
-    while (oldestExpiry <= now) forgetOldest();
-    return seen.get(key)?.runId;
+    // The TTL is the same for every entry, so arrival order is expiry order: the expired are the oldest.
+    while (seen.size > 0 && seen.value(seen.first) <= now) seen.dropOldest();
+    const entry = seen.find(key);
+    return entry < 0 ? undefined : seen.text(entry);
   }
 
   function whenIdle(): Promise<void> {

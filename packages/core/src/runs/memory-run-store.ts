@@ -1,10 +1,11 @@
 import { z } from "zod";
 import { parseOptions } from "../config";
 import { HookrunError } from "../errors";
-import { ByteRegions } from "./byte-regions";
+import { ByteRegions } from "../flat/byte-regions";
+import { KeyRing } from "../flat/key-ring";
 import { textOf } from "./recorder";
 import { DEFAULT_MAX_REFUSED, DEFAULT_MAX_RUN_AGE_MS, DEFAULT_MAX_RUN_BYTES, DEFAULT_MAX_RUNS } from "./options";
-import { SeqList } from "./seq-list";
+import { SeqList } from "../flat/seq-list";
 import type {
   RefusedRequest,
   RunAttemptRecord,
@@ -114,17 +115,19 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
   let resultOmitted = new Uint8Array(capacity);
   // Addresses in `regions`: payload, request metadata, result (segment id -1: none).
   let addresses = new Int32Array(capacity * 9);
-  let runIds: Array<string | undefined> = new Array(capacity);
+  // Run ids and delivery ids are sender-facing strings created per request: kept as bytes (see
+  // KeyRing), each slot holding its entry numbers there (-1: no delivery id).
+  let idEntry = new Float64Array(capacity);
+  let deliveryEntry = new Float64Array(capacity);
   let webhookIds: Array<string | undefined> = new Array(capacity);
-  let deliveryIds: Array<string | undefined> = new Array(capacity);
   let agents: Array<string | undefined> = new Array(capacity);
   let cold: Array<Cold | undefined> = new Array(capacity);
 
-  const byId = new Map<string, number>();
+  const ids = new KeyRing(retention.maxRuns);
+  const deliveries = new KeyRing(retention.maxRuns);
   const byStatus = STATUS_CODES.map(() => new SeqList());
   const byWebhook = new Map<string, SeqList>();
   const byWebhookStatus = new Map<string, SeqList[]>();
-  const byDelivery = new Map<string, number | number[]>();
   const refused: RefusedRequest[] = [];
   let refusedNext = 0;
 
@@ -147,7 +150,7 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
 
   /** Doubles every array, moving each live run to its slot under the new mask. */
   function grow(): void {
-    const old = { mask, receivedAt, sortAt, startedAt, finishedAt, firstStart, firstEnd, firstDuration, runBytes, status, flags, envelopeOmitted, resultOmitted, addresses, runIds, webhookIds, deliveryIds, agents, cold };
+    const old = { mask, receivedAt, sortAt, startedAt, finishedAt, firstStart, firstEnd, firstDuration, runBytes, status, flags, envelopeOmitted, resultOmitted, addresses, idEntry, deliveryEntry, webhookIds, agents, cold };
     capacity *= 2;
     mask = capacity - 1;
     receivedAt = new Float64Array(capacity);
@@ -163,9 +166,9 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
     envelopeOmitted = new Uint8Array(capacity);
     resultOmitted = new Uint8Array(capacity);
     addresses = new Int32Array(capacity * 9);
-    runIds = new Array(capacity);
+    idEntry = new Float64Array(capacity);
+    deliveryEntry = new Float64Array(capacity);
     webhookIds = new Array(capacity);
-    deliveryIds = new Array(capacity);
     agents = new Array(capacity);
     cold = new Array(capacity);
     for (let seq = firstSeq; seq <= lastSeq; seq++) {
@@ -184,15 +187,22 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
       envelopeOmitted[to] = old.envelopeOmitted[from]!;
       resultOmitted[to] = old.resultOmitted[from]!;
       addresses.set(old.addresses.subarray(from * 9, from * 9 + 9), to * 9);
-      runIds[to] = old.runIds[from];
+      idEntry[to] = old.idEntry[from]!;
+      deliveryEntry[to] = old.deliveryEntry[from]!;
       webhookIds[to] = old.webhookIds[from];
-      deliveryIds[to] = old.deliveryIds[from];
       agents[to] = old.agents[from];
       cold[to] = old.cold[from];
     }
   }
 
   const live = (seq: number | undefined): seq is number => seq !== undefined && seq >= firstSeq && seq <= lastSeq;
+  /** The live run with id `runId`. */
+  function seqOf(runId: string): number | undefined {
+    const entry = ids.find(runId);
+    return entry < 0 ? undefined : ids.value(entry);
+  }
+  const runIdOf = (slot: number) => ids.key(idEntry[slot]!);
+  const deliveryIdOf = (slot: number) => (deliveryEntry[slot]! < 0 ? undefined : deliveries.key(deliveryEntry[slot]!));
 
   function listOf(webhookId: string): SeqList {
     let list = byWebhook.get(webhookId);
@@ -228,22 +238,15 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
     envelopeOmitted[slot] = 0;
     resultOmitted[slot] = 0;
     addresses.fill(-1, slot * 9, slot * 9 + 9);
-    runIds[slot] = seed.runId;
+    idEntry[slot] = ids.add(seed.runId, seq);
+    deliveryEntry[slot] = seed.deliveryId === undefined ? -1 : deliveries.add(seed.deliveryId, seq);
     webhookIds[slot] = seed.webhookId;
-    deliveryIds[slot] = seed.deliveryId;
     agents[slot] = seed.agent;
     cold[slot] = seed.replayOf === undefined ? undefined : { replayOf: seed.replayOf };
     bytes += RECORD_BYTES;
-    byId.set(seed.runId, seq);
     byStatus[0]!.add(seq);
     listOf(seed.webhookId).add(seq);
     webhookStatusList(seed.webhookId, 0, true)!.add(seq);
-    if (seed.deliveryId !== undefined) {
-      const seqs = byDelivery.get(seed.deliveryId);
-      if (seqs === undefined) byDelivery.set(seed.deliveryId, seq);
-      else if (typeof seqs === "number") byDelivery.set(seed.deliveryId, [seqs, seq]);
-      else seqs.push(seq);
-    }
     return seq;
   }
 
@@ -253,7 +256,9 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
     const slot = seq & mask;
     const webhookId = webhookIds[slot]!;
     const code = status[slot]!;
-    byId.delete(runIds[slot]!);
+    // Entries were added in seq order: this run's are the oldest.
+    ids.dropOldest();
+    if (deliveryEntry[slot]! >= 0) deliveries.dropOldest();
     byStatus[code]!.remove(seq);
     const hook = byWebhook.get(webhookId)!;
     hook.remove(seq);
@@ -261,18 +266,9 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
       byWebhook.delete(webhookId);
       byWebhookStatus.delete(webhookId);
     } else webhookStatusList(webhookId, code, false)?.remove(seq);
-    const deliveryId = deliveryIds[slot];
-    if (deliveryId !== undefined) {
-      const seqs = byDelivery.get(deliveryId)!;
-      if (typeof seqs === "number") byDelivery.delete(deliveryId);
-      else {
-        seqs.splice(seqs.indexOf(seq), 1);
-        if (seqs.length === 1) byDelivery.set(deliveryId, seqs[0]!);
-      }
-    }
     bytes -= runBytes[slot]!;
     // Let go of the strings and objects now, not when the slot is reused.
-    runIds[slot] = webhookIds[slot] = deliveryIds[slot] = agents[slot] = undefined;
+    webhookIds[slot] = agents[slot] = undefined;
     cold[slot] = undefined;
     firstSeq++;
   }
@@ -346,8 +342,8 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
     return (
       (query.status === undefined || status[slot] === CODE[query.status]) &&
       (query.webhookId === undefined || webhookIds[slot] === query.webhookId) &&
-      (query.deliveryId === undefined || deliveryIds[slot] === query.deliveryId) &&
-      (query.runId === undefined || runIds[slot] === query.runId) &&
+      (query.deliveryId === undefined || deliveryIdOf(slot) === query.deliveryId) &&
+      (query.runId === undefined || runIdOf(slot) === query.runId) &&
       (query.since === undefined || receivedAt[slot]! >= query.since) &&
       (query.until === undefined || receivedAt[slot]! <= query.until)
     );
@@ -377,13 +373,10 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
   /** The index answering `query` alone, or the few runs of one run id or delivery id (`number[]`). */
   function candidates(query: RunStoreQuery): SeqList | number[] | undefined {
     if (query.runId !== undefined) {
-      const seq = byId.get(query.runId);
+      const seq = seqOf(query.runId);
       return live(seq) ? [seq] : [];
     }
-    if (query.deliveryId !== undefined) {
-      const seqs = byDelivery.get(query.deliveryId);
-      return seqs === undefined ? [] : typeof seqs === "number" ? [seqs] : [...seqs];
-    }
+    if (query.deliveryId !== undefined) return deliveries.findAll(query.deliveryId, []).map((entry) => deliveries.value(entry));
     if (query.status !== undefined) {
       const code = CODE[query.status];
       return (query.webhookId === undefined ? byStatus[code] : webhookStatusList(query.webhookId, code, false)) ?? new SeqList();
@@ -402,9 +395,9 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
         ? []
         : [Number.isNaN(firstEnd[slot]!) ? { attempt: 1, startedAt: firstStart[slot]!, logs: [] } : { attempt: 1, startedAt: firstStart[slot]!, logs: [], finishedAt: firstEnd[slot]!, durationMs: firstDuration[slot]! }];
     const record: RunRecord = {
-      runId: runIds[slot]!,
+      runId: runIdOf(slot),
       webhookId,
-      deliveryId: deliveryIds[slot],
+      deliveryId: deliveryIdOf(slot),
       status: STATUS_CODES[status[slot]!]!,
       receivedAt: receivedAt[slot]!,
       attempts,
@@ -441,7 +434,7 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
       return lastSeq - firstSeq + 1;
     },
     created(start) {
-      const known = byId.get(start.runId);
+      const known = seqOf(start.runId);
       // A worker may have got there first (another process's store): its status and attempts stay.
       const seq = live(known) ? known : add(start);
       const slot = seq & mask;
@@ -460,7 +453,7 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
       enforce(Date.now(), seq);
     },
     attemptStarted(seed, number, at) {
-      const known = byId.get(seed.runId);
+      const known = seqOf(seed.runId);
       const seq = live(known) ? known : add(seed);
       const slot = seq & mask;
       if (plainFirst(seq, number)) firstStart[slot] = at;
@@ -469,7 +462,7 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
       if (RANK[status[slot]!]! <= RANK[CODE.running]!) setStatus(seq, CODE.running);
     },
     attemptFinished(seed, end) {
-      const known = byId.get(seed.runId);
+      const known = seqOf(seed.runId);
       const seq = live(known) ? known : add(seed);
       const slot = seq & mask;
       if (plainFirst(seq, end.attempt) && !end.error && end.logs.length === 0 && end.logsDropped === undefined) {
@@ -498,7 +491,7 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
       if (bytes > retention.maxBytes) enforce(Date.now(), seq);
     },
     replayed(runId, replayRunId) {
-      const seq = byId.get(runId);
+      const seq = seqOf(runId);
       if (!live(seq)) return;
       (coldOf(seq).replays ??= []).push(replayRunId);
       addBytes(seq, 48 + replayRunId.length);
@@ -512,7 +505,7 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
     },
     async get(runId) {
       enforce(Date.now());
-      const seq = byId.get(runId);
+      const seq = seqOf(runId);
       return live(seq) ? toRecord(seq) : undefined;
     },
     async list(query) {

@@ -51,6 +51,13 @@ export class ByteRegions {
     return this.segments[id]!.buffer.toString("utf8", offset, offset + length);
   }
 
+  /** Whether the bytes at an address equal the first `length` bytes of `other`. */
+  equals(id: number, offset: number, length: number, other: Buffer, otherLength: number): boolean {
+    if (length !== otherLength) return false;
+    if (length === 0) return true;
+    return id >= 0 && other.compare(this.segments[id]!.buffer, offset, offset + length, 0, length) === 0;
+  }
+
   /** Recycles every segment whose runs are all older than `firstSeq` (dropped). */
   release(firstSeq: number): void {
     const { closed } = this;

@@ -1,0 +1,208 @@
+import { ByteRegions } from "./byte-regions";
+
+/**
+ * String keys in arrival order, found by value, dropped oldest first: the run store's run ids and
+ * delivery ids, the memory runner's recently seen deliveries. Several entries may share a key.
+ *
+ * perf: a `Map` of strings that keeps each new key for a while makes every key a young object
+ * that survives (copied twice on its way to the old generation, then traced), and a `Map` that
+ * drops its oldest entry on every insert skips ever more deleted entries in `keys().next()` until
+ * it rehashes. Here keys are UTF-8 bytes in off-heap segments, found through an open-addressing
+ * table of Int32 (linear probing, backward-shift deletion); an entry carries one number (`value`)
+ * and, optionally, a short text (`text`), also kept as bytes.
+ *
+ * Entries are numbered by arrival (`entry`); the live ones are the range [`first`, `last`].
+ */
+export class KeyRing {
+  first = 1;
+  last = 0;
+  private capacity: number;
+  private mask: number;
+  private readonly maxCapacity: number;
+  private hashes: Int32Array;
+  private values: Float64Array;
+  /** Per entry: key region (id, offset, length), text region (id, offset, length). */
+  private addresses: Int32Array;
+  /** Ring slot + 1 of an entry, or 0: the hash table. */
+  private table: Int32Array;
+  private tableMask: number;
+  private readonly bytes: ByteRegions;
+  private scratch = Buffer.allocUnsafeSlow(1_024);
+
+  /** `maxEntries`: the most entries ever live at once (the owner drops the oldest before adding more). */
+  constructor(maxEntries: number, segmentBytes = 65_536) {
+    this.maxCapacity = 2 ** Math.ceil(Math.log2(Math.max(2, maxEntries)));
+    this.capacity = Math.min(this.maxCapacity, 1_024);
+    this.mask = this.capacity - 1;
+    this.hashes = new Int32Array(this.capacity);
+    this.values = new Float64Array(this.capacity);
+    this.addresses = new Int32Array(this.capacity * 6);
+    this.table = new Int32Array(this.capacity * 2);
+    this.tableMask = this.capacity * 2 - 1;
+    this.bytes = new ByteRegions(segmentBytes);
+  }
+
+  get size(): number {
+    return this.last - this.first + 1;
+  }
+
+  /** Adds an entry for `key` (after the owner dropped what had to go) and returns its number. */
+  add(key: string, value: number, text?: string): number {
+    if (this.size >= this.capacity) {
+      if (this.capacity < this.maxCapacity) this.grow();
+      else this.dropOldest();
+    }
+    const entry = ++this.last;
+    const slot = entry & this.mask;
+    const hash = hashOf(key);
+    this.hashes[slot] = hash;
+    this.values[slot] = value;
+    const base = slot * 6;
+    this.bytes.write(entry, key);
+    this.addresses[base] = this.bytes.id;
+    this.addresses[base + 1] = this.bytes.offset;
+    this.addresses[base + 2] = this.bytes.length;
+    if (text === undefined) this.addresses[base + 3] = -1;
+    else {
+      this.bytes.write(entry, text);
+      this.addresses[base + 3] = this.bytes.id;
+      this.addresses[base + 4] = this.bytes.offset;
+      this.addresses[base + 5] = this.bytes.length;
+    }
+    this.place(slot, hash);
+    return entry;
+  }
+
+  /** Drops the oldest entry. */
+  dropOldest(): void {
+    if (this.last < this.first) return;
+    const slot = this.first & this.mask;
+    this.unplace(slot);
+    this.first++;
+    this.bytes.release(this.first);
+  }
+
+  /** The newest live entry whose key is `key`, or -1. */
+  find(key: string): number {
+    let found = -1;
+    for (let at = this.probe(key); at >= 0; at = this.next(at)) {
+      const entry = this.entryAt(this.table[at]! - 1);
+      if (entry > found) found = entry;
+    }
+    return found;
+  }
+
+  /** Every live entry whose key is `key`, in no particular order. */
+  findAll(key: string, into: number[]): number[] {
+    for (let at = this.probe(key); at >= 0; at = this.next(at)) into.push(this.entryAt(this.table[at]! - 1));
+    return into;
+  }
+
+  value(entry: number): number {
+    return this.values[entry & this.mask]!;
+  }
+
+  key(entry: number): string {
+    const base = (entry & this.mask) * 6;
+    return this.bytes.text(this.addresses[base]!, this.addresses[base + 1]!, this.addresses[base + 2]!);
+  }
+
+  /** The entry's text, or `undefined` when it was given none. */
+  text(entry: number): string | undefined {
+    const base = (entry & this.mask) * 6;
+    return this.addresses[base + 3]! < 0 ? undefined : this.bytes.text(this.addresses[base + 3]!, this.addresses[base + 4]!, this.addresses[base + 5]!);
+  }
+
+  live(entry: number): boolean {
+    return entry >= this.first && entry <= this.last;
+  }
+
+  // The key being looked up: its hash and its UTF-8 bytes (in `scratch`).
+  private probeHash = 0;
+  private probeLength = 0;
+
+  /** The first table position holding `key`, or -1. */
+  private probe(key: string): number {
+    if (this.last < this.first) return -1;
+    this.probeHash = hashOf(key);
+    if (key.length * 3 > this.scratch.length) this.scratch = Buffer.allocUnsafeSlow(key.length * 3);
+    this.probeLength = this.scratch.write(key, 0);
+    return this.scan(this.probeHash & this.tableMask);
+  }
+
+  /** The next table position after `at` holding the probed key, or -1. */
+  private next(at: number): number {
+    return this.scan((at + 1) & this.tableMask);
+  }
+
+  private scan(from: number): number {
+    const { table, tableMask, hashes, addresses, probeHash } = this;
+    for (let at = from; table[at] !== 0; at = (at + 1) & tableMask) {
+      const slot = table[at]! - 1;
+      if (hashes[slot] !== probeHash) continue;
+      const base = slot * 6;
+      if (this.bytes.equals(addresses[base]!, addresses[base + 1]!, addresses[base + 2]!, this.scratch, this.probeLength)) return at;
+    }
+    return -1;
+  }
+
+  /** The live entry in ring slot `slot`. */
+  private entryAt(slot: number): number {
+    return this.first + ((slot - this.first) & this.mask);
+  }
+
+  private place(slot: number, hash: number): void {
+    const { table, tableMask } = this;
+    let at = hash & tableMask;
+    while (table[at] !== 0) at = (at + 1) & tableMask;
+    table[at] = slot + 1;
+  }
+
+  /** Removes ring slot `slot` from the table, shifting back what its removal would cut off. */
+  private unplace(slot: number): void {
+    const { table, tableMask, hashes } = this;
+    let at = hashes[slot]! & tableMask;
+    while (table[at] !== slot + 1) {
+      if (table[at] === 0) return;
+      at = (at + 1) & tableMask;
+    }
+    let hole = at;
+    for (let next = (hole + 1) & tableMask; table[next] !== 0; next = (next + 1) & tableMask) {
+      const home = hashes[table[next]! - 1]! & tableMask;
+      // The entry at `next` may move into the hole unless its home lies cyclically in (hole, next].
+      if ((next > hole && (home <= hole || home > next)) || (next < hole && home <= hole && home > next)) {
+        table[hole] = table[next]!;
+        hole = next;
+      }
+    }
+    table[hole] = 0;
+  }
+
+  private grow(): void {
+    const { hashes, values, addresses, mask } = this;
+    this.capacity *= 2;
+    this.mask = this.capacity - 1;
+    this.hashes = new Int32Array(this.capacity);
+    this.values = new Float64Array(this.capacity);
+    this.addresses = new Int32Array(this.capacity * 6);
+    this.table = new Int32Array(this.capacity * 2);
+    this.tableMask = this.capacity * 2 - 1;
+    for (let entry = this.first; entry <= this.last; entry++) {
+      const from = entry & mask;
+      const to = entry & this.mask;
+      this.hashes[to] = hashes[from]!;
+      this.values[to] = values[from]!;
+      this.addresses.set(addresses.subarray(from * 6, from * 6 + 6), to * 6);
+      this.place(to, hashes[from]!);
+    }
+  }
+}
+
+/** FNV-1a over the UTF-16 code units, then mixed so that the low bits (the table index) spread. */
+function hashOf(key: string): number {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < key.length; index++) hash = Math.imul(hash ^ key.charCodeAt(index), 0x01000193);
+  hash ^= hash >>> 16;
+  hash = Math.imul(hash, 0x85ebca6b);
+  return hash ^ (hash >>> 13);
+}
