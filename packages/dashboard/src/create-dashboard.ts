@@ -70,12 +70,12 @@ const optionsSchema = z
     path: ["authorize"],
   });
 
-const RUNS_METHODS = ["list", "get", "replay", "replayMany", "refused"] as const;
+const RUNS_METHODS = ["list", "count", "get", "replay", "replayMany", "refused"] as const;
 
 function runsOf(hooks: InboundWebhooks): RunsApi {
   const runs: RunsApi | undefined = (hooks as Partial<InboundWebhooks> | undefined)?.runs;
   if (!runs || RUNS_METHODS.some((method) => !isFunction(runs[method]))) {
-    throw new HookrunConfigError("hooks", "expected what createInboundWebhooks() returned, with hooks.runs (list, get, replay, replayMany, refused)");
+    throw new HookrunConfigError("hooks", "expected what createInboundWebhooks() returned, with hooks.runs (list, count, get, replay, replayMany, refused)");
   }
   return runs;
 }
@@ -111,6 +111,7 @@ const ASSET_HEADERS = { "cache-control": "public, max-age=31536000, immutable" }
 export function createDashboard(hooks: InboundWebhooks, options: DashboardOptions): Dashboard {
   const config = parseOptions(optionsSchema, options, "options");
   const runs = runsOf(hooks);
+  const webhookIds = hooks.webhookIds;
   const tokens = config.authorize !== undefined && !isFunction(config.authorize);
   const authorize: Authorize =
     config.authorize === undefined
@@ -149,7 +150,7 @@ export function createDashboard(hooks: InboundWebhooks, options: DashboardOption
       } catch {
         return problem(400, "invalid_request", "The path is not valid percent-encoding.");
       }
-      return handleApi(request, segments, role, runs);
+      return handleApi(request, segments, role, runs, webhookIds);
     }
     if (rest === "" || rest === "/") {
       if (!isRead) return problem(405, "method_not_allowed", "Use GET.", { allow: "GET, HEAD" });

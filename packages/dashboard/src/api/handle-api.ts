@@ -71,7 +71,7 @@ function toInstant(value: string | number | undefined): number | undefined {
  * The JSON API under `<basePath>/api/`. `segments` is the path after `api/`, already decoded.
  * The caller has authenticated the request; this checks roles and, for POSTs, the CSRF rules.
  */
-export async function handleApi(request: Request, segments: string[], role: Role, runs: RunsApi): Promise<Response> {
+export async function handleApi(request: Request, segments: string[], role: Role, runs: RunsApi, webhookIds: readonly string[] | undefined): Promise<Response> {
   const route = segments.join("/");
   const method = request.method === "HEAD" ? "GET" : request.method;
   const isReplay = segments.length === 3 && segments[0] === "runs" && segments[2] === "replay";
@@ -99,7 +99,7 @@ export async function handleApi(request: Request, segments: string[], role: Role
     if (!parsed.success) return invalid(parsed.error);
     return json(200, { refused: await runs.refused(parsed.data) });
   }
-  if (route === "summary") return json(200, await webhookSummary(runs, Date.now()));
+  if (route === "summary") return json(200, await webhookSummary(runs, webhookIds, Date.now()));
   return problem(404, "not_found", "No such API route.");
 }
 
