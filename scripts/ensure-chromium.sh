@@ -7,12 +7,7 @@ bin="${HOOKRUN_CHROMIUM:-/usr/bin/chromium-headless-shell}"
 if [ -x "$bin" ]; then
   exit 0
 fi
-if ! command -v apt-get >/dev/null 2>&1; then
-  echo "$bin is missing: install a headless Chromium and set HOOKRUN_CHROMIUM to its binary" >&2
-  exit 1
-fi
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y chromium-headless-shell
+sh "$(dirname "$0")/ensure-apt-package.sh" \
+  "$bin is missing: install a headless Chromium and set HOOKRUN_CHROMIUM to its binary" \
+  chromium-headless-shell
 [ -x "$bin" ]

@@ -9,6 +9,7 @@ import {
   type Agent,
   type InboundWebhooks,
   type InboundWebhooksOptions,
+  type RunFilter,
   type RunRecord,
   type RunStatus,
   type RunStore,
@@ -310,7 +311,7 @@ export function runsContract(name: string, target: RunsContractTarget): void {
       }
     });
 
-    it("lists newest first with filters and cursor pages; nextCursor is absent on the last page", async () => {
+    it("lists newest first with filters and cursor pages (nextCursor absent on the last page), and counts the same filters", async () => {
       const { hooks, server } = await setup((envelope) => {
         if ((envelope.payload as { fail?: boolean }).fail) throw new Error("asked to fail");
       });
@@ -361,6 +362,21 @@ export function runsContract(name: string, target: RunsContractTarget): void {
 
       for (const bad of [{ limit: 0 }, { limit: 501 }, { status: "done" as RunStatus }, { cursor: "not-a-cursor" }, { since: Number.NaN }]) {
         await expect(hooks.runs.list(bad)).rejects.toMatchObject({ code: "invalid_filter", status: 400 });
+      }
+
+      // count answers, for the same filters, how many runs list would page through.
+      expect(await hooks.runs.count()).toBe(7);
+      expect(await hooks.runs.count({ status: "failed" })).toBe(3);
+      expect(await hooks.runs.count({ webhookId: "other" })).toBe(2);
+      expect(await hooks.runs.count({ webhookId: "other", status: "failed" })).toBe(1);
+      expect(await hooks.runs.count({ webhookId: "nobody" })).toBe(0);
+      expect(await hooks.runs.count({ deliveryId: "list-4" })).toBe(1);
+      expect(await hooks.runs.count({ runId: ids[2]! })).toBe(1);
+      expect(await hooks.runs.count({ runId: ids[2]!, status: "failed" })).toBe(0);
+      expect(await hooks.runs.count({ since, until })).toBe(3);
+      expect(await hooks.runs.count({ since, status: "succeeded" })).toBe(3);
+      for (const bad of [{ status: "done" as RunStatus }, { webhookId: "" }, { deliveryId: "x".repeat(257) }, { since: Number.NaN }, { until: "yesterday" as unknown as number }, null as unknown as RunFilter]) {
+        await expect(hooks.runs.count(bad)).rejects.toMatchObject({ code: "invalid_filter", status: 400 });
       }
     });
 

@@ -1,16 +1,14 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { once } from "node:events";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { bearer, createInboundWebhooks } from "@hookrun/core";
 import { bullmqRunner } from "@hookrun/bullmq";
-import { bundleFixture } from "../../bullmq/test/fixture-process";
+import { bundleFixture, kill9, killAll, startFixture, type Fixture } from "../../bullmq/test/fixture-process";
 
 /**
  * Retry-safe writes with real processes and a real Redis: a worker running an aiAgent is `kill -9`ed
@@ -28,10 +26,7 @@ const children = new Set<ChildProcess>();
 
 beforeAll(() => bundleFixture(here("./fixtures/ai-worker-process.ts"), script, ["ai", "zod"]));
 
-afterEach(() => {
-  for (const child of children) child.kill("SIGKILL");
-  children.clear();
-});
+afterEach(() => killAll(children));
 
 afterAll(async () => {
   const keys = await redis.keys(`${prefix}*`);
@@ -39,44 +34,9 @@ afterAll(async () => {
   redis.disconnect();
 });
 
-interface Worker {
-  child: ChildProcess;
-  /** Resolves with the first stdout JSON line that has `key`. */
-  next(key: string): Promise<Record<string, unknown>>;
-}
-
-async function startWorker(env: Record<string, string>): Promise<Worker> {
-  const child = spawn(process.execPath, [script], { cwd: here("."), env: { ...process.env, REDIS_URL: redisUrl, PREFIX: prefix, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  children.add(child);
-  let stderr = "";
-  child.stderr!.on("data", (chunk) => (stderr += chunk));
-  const lines: Array<Record<string, unknown>> = [];
-  const waiters: Array<() => void> = [];
-  createInterface({ input: child.stdout! }).on("line", (line) => {
-    lines.push(JSON.parse(line));
-    for (const wake of waiters.splice(0)) wake();
-  });
-  const exited = once(child, "exit");
-  const next = async (key: string) => {
-    for (;;) {
-      const found = lines.find((line) => key in line);
-      if (found) return found;
-      await Promise.race([
-        new Promise<void>((resolve) => waiters.push(resolve)),
-        exited.then(() => {
-          throw new Error(`worker exited before printing ${key}: ${stderr}`);
-        }),
-      ]);
-    }
-  };
-  await next("ready");
-  return { child, next };
-}
-
-function kill9(child: ChildProcess): Promise<unknown> {
-  const exited = once(child, "exit");
-  child.kill("SIGKILL");
-  return exited;
+/** A worker process, once it has printed {"ready":true}. */
+function startWorker(env: Record<string, string>): Promise<Fixture> {
+  return startFixture(script, { REDIS_URL: redisUrl, PREFIX: prefix, ...env }, children);
 }
 
 async function post(queue: string, account: string): Promise<string> {

@@ -1,11 +1,10 @@
 import type { ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
-import { bundleFixture, startFixture } from "./fixture-process";
+import { bundleFixture, kill9, killAll, startFixture, type Fixture } from "./fixture-process";
 
 /**
  * Crash safety, with real processes: an ingress process and a worker process; 1,000 webhooks;
@@ -24,10 +23,7 @@ const children = new Set<ChildProcess>();
 
 beforeAll(() => bundleFixture(here("./fixtures/crash-process.ts"), script));
 
-afterEach(() => {
-  for (const child of children) child.kill("SIGKILL");
-  children.clear();
-});
+afterEach(() => killAll(children));
 
 afterAll(async () => {
   const keys = await redis.keys(`${prefix}*`);
@@ -36,14 +32,8 @@ afterAll(async () => {
 });
 
 /** Starts a fixture process and resolves with its first stdout JSON line. */
-function start(env: Record<string, string>): Promise<{ child: ChildProcess; hello: Record<string, unknown> }> {
+function start(env: Record<string, string>): Promise<Fixture> {
   return startFixture(script, { REDIS_URL: redisUrl, PREFIX: prefix, CONCURRENCY: String(WORKER_CONCURRENCY), ...env }, children);
-}
-
-function kill9(child: ChildProcess): Promise<unknown> {
-  const exited = once(child, "exit");
-  child.kill("SIGKILL");
-  return exited;
 }
 
 /** Posts TOTAL webhooks, 25 at a time, each with its own delivery id. */

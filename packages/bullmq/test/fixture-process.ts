@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { dirname } from "node:path";
+import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
@@ -30,24 +31,56 @@ export async function bundleFixture(entry: string, outfile: string, external: st
   });
 }
 
+/** A running fixture process and what it has printed. */
+export interface Fixture {
+  child: ChildProcess;
+  /** Its first stdout line, parsed as JSON ({"ready":true}, {"port":N}, ...). */
+  hello: Record<string, unknown>;
+  /** Resolves with the first stdout JSON line that has `key`; rejects with its stderr if it exits first. */
+  next(key: string): Promise<Record<string, unknown>>;
+}
+
 /**
- * Starts a bundled fixture (added to `children`, for the test to kill) and resolves with its first
- * stdout line, parsed as JSON; rejects with its stderr if it exits first.
+ * Starts a bundled fixture (added to `children`, for the test to kill) and resolves once it has
+ * printed its first stdout line (one JSON object a line); rejects with its stderr if it exits first.
  */
-export async function startFixture(
-  script: string,
-  env: Record<string, string>,
-  children: Set<ChildProcess>,
-): Promise<{ child: ChildProcess; hello: Record<string, unknown> }> {
+export async function startFixture(script: string, env: Record<string, string>, children: Set<ChildProcess>): Promise<Fixture> {
   const child = spawn(process.execPath, [script], { cwd: dirname(script), env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   children.add(child);
   let stderr = "";
   child.stderr!.on("data", (chunk) => (stderr += chunk));
-  const [line] = (await Promise.race([
-    once(child.stdout!, "data"),
-    once(child, "exit").then(([code]) => {
-      throw new Error(`fixture exited with ${code}: ${stderr}`);
-    }),
-  ])) as [Buffer];
-  return { child, hello: JSON.parse(line.toString().split("\n")[0]!) as Record<string, unknown> };
+  const lines: Array<Record<string, unknown>> = [];
+  const waiters: Array<() => void> = [];
+  createInterface({ input: child.stdout! }).on("line", (line) => {
+    lines.push(JSON.parse(line) as Record<string, unknown>);
+    for (const wake of waiters.splice(0)) wake();
+  });
+  const exited = once(child, "exit");
+  async function first(match: (line: Record<string, unknown>) => boolean, what: string): Promise<Record<string, unknown>> {
+    for (;;) {
+      const found = lines.find(match);
+      if (found) return found;
+      await Promise.race([
+        new Promise<void>((resolve) => waiters.push(resolve)),
+        exited.then(([code]) => {
+          throw new Error(`fixture exited with ${code} before printing ${what}: ${stderr}`);
+        }),
+      ]);
+    }
+  }
+  const hello = await first(() => true, "a line");
+  return { child, hello, next: (key) => first((line) => key in line, key) };
+}
+
+/** Kills the process with SIGKILL (no clean-up of any kind) and resolves once it has exited. */
+export function kill9(child: ChildProcess): Promise<unknown> {
+  const exited = once(child, "exit");
+  child.kill("SIGKILL");
+  return exited;
+}
+
+/** SIGKILLs every fixture still in `children` and forgets them all. */
+export function killAll(children: Set<ChildProcess>): void {
+  for (const child of children) child.kill("SIGKILL");
+  children.clear();
 }

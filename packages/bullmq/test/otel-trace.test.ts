@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { bundleFixture, startFixture } from "./fixture-process";
+import { bundleFixture, killAll, startFixture } from "./fixture-process";
 
 /**
  * One trace across processes: a client's traceparent → the ingress's SERVER span → its PRODUCER
@@ -40,7 +40,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const child of children) child.kill("SIGKILL");
+  killAll(children);
   const url = new URL(redisUrl);
   const redis = new Redis({ host: url.hostname, port: Number(url.port), maxRetriesPerRequest: null });
   const keys = await redis.keys(`${prefix}*`);

@@ -1,14 +1,13 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
-import { build } from "esbuild";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { bearer, createInboundWebhooks, type InboundWebhooks, type RunRecord, type RunStatus } from "@hookrun/core";
 import { bullmqRunner } from "@hookrun/bullmq";
 import { serveHooks } from "../../../test/support/hooks-server";
+import { bundleFixture, kill9, startFixture } from "./fixture-process";
 
 /**
  * The point of Redis-backed records: an ingress process (this one) and a worker in another process
@@ -22,32 +21,16 @@ const connection = { host: url.hostname, port: Number(url.port), maxRetriesPerRe
 const redis = new Redis(connection);
 const prefix = `xruns${randomUUID().slice(0, 8)}`;
 const queueName = `q-${randomUUID()}`;
+const children = new Set<ChildProcess>();
 let worker: ChildProcess | undefined;
 
 beforeAll(async () => {
-  const src = (pkg: string, entry = "index") => here(`../../${pkg}/src/${entry}.ts`);
-  await build({
-    entryPoints: [here("./fixtures/runs-worker.ts")],
-    outfile: script,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    external: ["bullmq", "ioredis"],
-    alias: { "@hookrun/core": src("core"), "@hookrun/bullmq": src("bullmq") },
-    logLevel: "error",
-  });
-  worker = spawn(process.execPath, [script], { cwd: here("."), env: { ...process.env, REDIS_URL: redisUrl, PREFIX: prefix, QUEUE: queueName }, stdio: ["ignore", "pipe", "pipe"] });
-  worker.stderr!.resume();
-  await once(worker.stdout!, "data");
+  await bundleFixture(here("./fixtures/runs-worker.ts"), script);
+  ({ child: worker } = await startFixture(script, { REDIS_URL: redisUrl, PREFIX: prefix, QUEUE: queueName }, children));
 });
 
 afterAll(async () => {
-  if (worker && worker.exitCode === null) {
-    const exited = once(worker, "exit");
-    worker.kill("SIGKILL");
-    await exited;
-  }
+  if (worker && worker.exitCode === null) await kill9(worker);
   const keys = await redis.keys(`${prefix}:*`);
   for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
   redis.disconnect();

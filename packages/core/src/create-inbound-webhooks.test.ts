@@ -40,6 +40,15 @@ describe("createInboundWebhooks: options", () => {
     expect(error.message).toMatch(/duplicate webhook id "a"/);
   });
 
+  it("says which webhook ids a list configures, and none for a resolver", async () => {
+    const listed = createInboundWebhooks({ webhooks: [{ id: "b", auth: bearer("t"), agent }, { id: "a", auth: bearer("t"), agent }] });
+    expect(listed.webhookIds).toEqual(["b", "a"]);
+    expect(Object.isFrozen(listed.webhookIds)).toBe(true);
+    const resolved = createInboundWebhooks({ webhooks: () => undefined });
+    expect(resolved.webhookIds).toBeUndefined();
+    await Promise.all([listed.close(), resolved.close()]);
+  });
+
   it("never mutates the caller's options", () => {
     const webhook = { id: "a", auth: bearer("t"), agent };
     const options = { webhooks: [webhook] };

@@ -122,6 +122,11 @@ export interface InboundWebhooks {
   readonly runner: Runner;
   /** Run records: list, inspect and replay runs; recent refused requests. */
   readonly runs: RunsApi;
+  /**
+   * The ids of the configured webhooks, in definition order, when `webhooks` is a list; `undefined`
+   * when it is a function (its ids are known only to it).
+   */
+  readonly webhookIds: readonly string[] | undefined;
 }
 
 
@@ -208,6 +213,7 @@ export function createInboundWebhooks(options: InboundWebhooksOptions): InboundW
     runner,
     // Replays are enqueued like the pipeline's jobs (with the producer span when tracing).
     runs: createRunsApi(runs, { enqueue: (job) => pipeline.runner.enqueue(job), envelopeOf: runner.envelopeOf?.bind(runner) }),
+    webhookIds: Array.isArray(config.webhooks) ? Object.freeze(config.webhooks.map((webhook) => webhook.id)) : undefined,
   };
 }
 

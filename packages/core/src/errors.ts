@@ -1,4 +1,7 @@
-/** Every error code an inbound webhook response can carry. Stable: callers switch on it. */
+/**
+ * Every error code hookrun answers with: the webhook endpoint's, `hooks.runs`', and the dashboard
+ * API's. Stable: callers switch on it.
+ */
 export type HookrunErrorCode =
   | "method_not_allowed"
   | "unauthorized"
@@ -14,7 +17,13 @@ export type HookrunErrorCode =
   // hooks.runs (and the dashboard's API): not answers of the webhook endpoint.
   | "run_not_found"
   | "replay_unavailable"
-  | "invalid_filter";
+  | "invalid_filter"
+  // The dashboard's API (@hookrun/dashboard).
+  | "forbidden"
+  | "csrf_required"
+  | "cross_origin"
+  | "not_found"
+  | "invalid_request";
 
 const STATUS: Record<HookrunErrorCode, number> = {
   method_not_allowed: 405,
@@ -31,6 +40,11 @@ const STATUS: Record<HookrunErrorCode, number> = {
   run_not_found: 404,
   replay_unavailable: 409,
   invalid_filter: 400,
+  forbidden: 403,
+  csrf_required: 403,
+  cross_origin: 403,
+  not_found: 404,
+  invalid_request: 400,
 };
 
 const TITLE: Record<HookrunErrorCode, string> = {
@@ -48,9 +62,14 @@ const TITLE: Record<HookrunErrorCode, string> = {
   run_not_found: "Run Not Found",
   replay_unavailable: "Replay Unavailable",
   invalid_filter: "Invalid Filter",
+  forbidden: "Forbidden",
+  csrf_required: "Forbidden",
+  cross_origin: "Forbidden",
+  not_found: "Not Found",
+  invalid_request: "Bad Request",
 };
 
-/** The HTTP status that goes with an error code. */
+/** The HTTP status that goes with an error code (an error may say another, see `HookrunError`'s `status` option). */
 export function statusOf(code: HookrunErrorCode): number {
   return STATUS[code];
 }
@@ -58,7 +77,9 @@ export function statusOf(code: HookrunErrorCode): number {
 /**
  * A request that hookrun refuses. `code` and `status` are stable; `message` is the problem's
  * `detail` and never contains a secret or the payload. `headers` are added to the response
- * (`Allow`, `WWW-Authenticate`, `Retry-After`, ...).
+ * (`Allow`, `WWW-Authenticate`, `Retry-After`, ...). `status` is the code's (`statusOf`) unless
+ * `options.status` says otherwise: one code may cover two statuses, as the dashboard's
+ * `invalid_request` does (400, and 413 for an oversize body).
  */
 export class HookrunError extends Error {
   override readonly name = "HookrunError";
@@ -71,11 +92,11 @@ export class HookrunError extends Error {
   constructor(
     code: HookrunErrorCode,
     detail: string,
-    options?: { headers?: Record<string, string>; extensions?: Record<string, unknown>; cause?: unknown },
+    options?: { status?: number; headers?: Record<string, string>; extensions?: Record<string, unknown>; cause?: unknown },
   ) {
     super(detail, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
-    this.status = STATUS[code];
+    this.status = options?.status ?? STATUS[code];
     this.headers = options?.headers ?? {};
     this.extensions = options?.extensions ?? {};
   }

@@ -15,6 +15,7 @@ export { slack } from "./auth/slack";
 export type { SlackOptions } from "./auth/slack";
 export type { CustomVerifier, CustomVerifierRequest, Verifier } from "./auth/verifier";
 export { getHeader } from "./http/headers";
+export { isSecretHeader } from "./http/secret-headers";
 export { defineWebhook } from "./webhooks/define-webhook";
 export { renderAgentContext, renderAgentData } from "./agent/render-agent-context";
 export type { AgentContextOptions } from "./agent/render-agent-context";

@@ -82,8 +82,9 @@ export interface TriggerRequest {
   webhookId: string;
   deliveryId: string | undefined;
   /**
-   * A request header (lower-case name), e.g. `x-github-event`. Credential and signature headers
-   * (`authorization`, `cookie`, `*-signature*`, ...) always read as `undefined`.
+   * A request header (lower-case name), e.g. `x-github-event`. The headers a run record never
+   * stores (credentials, signatures, keys, sessions: `authorization`, `cookie`, `*signature*`,
+   * `*token*`, `x-api-key`, ...) always read as `undefined`.
    */
   header(name: string): string | undefined;
 }

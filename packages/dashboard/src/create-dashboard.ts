@@ -3,7 +3,7 @@ import { z } from "zod";
 import { handleApi } from "./api/handle-api";
 import { isCrossOrigin } from "./auth/same-origin";
 import { tokenAuthorize, type Authorize, type DashboardTokens, type Role } from "./auth/token-authorize";
-import { problem, respond } from "./http/responses";
+import { errorResponse, problem, respond } from "./http/responses";
 import { expressMount, type ExpressMount } from "./mounts/express";
 import { koaMount, type KoaMount } from "./mounts/koa";
 import { nextMount, type NextMount } from "./mounts/next";
@@ -70,12 +70,12 @@ const optionsSchema = z
     path: ["authorize"],
   });
 
-const RUNS_METHODS = ["list", "get", "replay", "replayMany", "refused"] as const;
+const RUNS_METHODS = ["list", "count", "get", "replay", "replayMany", "refused"] as const;
 
 function runsOf(hooks: InboundWebhooks): RunsApi {
   const runs: RunsApi | undefined = (hooks as Partial<InboundWebhooks> | undefined)?.runs;
   if (!runs || RUNS_METHODS.some((method) => !isFunction(runs[method]))) {
-    throw new HookrunConfigError("hooks", "expected what createInboundWebhooks() returned, with hooks.runs (list, get, replay, replayMany, refused)");
+    throw new HookrunConfigError("hooks", "expected what createInboundWebhooks() returned, with hooks.runs (list, count, get, replay, replayMany, refused)");
   }
   return runs;
 }
@@ -111,6 +111,7 @@ const ASSET_HEADERS = { "cache-control": "public, max-age=31536000, immutable" }
 export function createDashboard(hooks: InboundWebhooks, options: DashboardOptions): Dashboard {
   const config = parseOptions(optionsSchema, options, "options");
   const runs = runsOf(hooks);
+  const webhookIds = hooks.webhookIds;
   const tokens = config.authorize !== undefined && !isFunction(config.authorize);
   const authorize: Authorize =
     config.authorize === undefined
@@ -136,10 +137,10 @@ export function createDashboard(hooks: InboundWebhooks, options: DashboardOption
     const isApi = rest.startsWith("/api/");
     const prefix = rest === "" ? `${lastSegment}/` : "";
     // Reading the API from another site's page is refused too, whatever CORS would have allowed.
-    if (isApi && isRead && isCrossOrigin(request)) return problem(403, "cross_origin", "Cross-origin requests are refused.");
+    if (isApi && isRead && isCrossOrigin(request)) return problem("cross_origin", "Cross-origin requests are refused.");
     const role: Role | false = await authorize(request);
     if (role !== "viewer" && role !== "operator") {
-      if (isApi) return problem(401, "unauthorized", "Sign in to the hookrun dashboard.", challenge);
+      if (isApi) return problem("unauthorized", "Sign in to the hookrun dashboard.", { headers: challenge });
       return respond(401, signInPage(prefix, tokens), { "content-type": "text/html; charset=utf-8", ...challenge });
     }
     if (isApi) {
@@ -147,12 +148,12 @@ export function createDashboard(hooks: InboundWebhooks, options: DashboardOption
       try {
         segments = rest.slice("/api/".length).split("/").map(decodeURIComponent);
       } catch {
-        return problem(400, "invalid_request", "The path is not valid percent-encoding.");
+        return problem("invalid_request", "The path is not valid percent-encoding.");
       }
-      return handleApi(request, segments, role, runs);
+      return handleApi(request, segments, role, runs, webhookIds);
     }
     if (rest === "" || rest === "/") {
-      if (!isRead) return problem(405, "method_not_allowed", "Use GET.", { allow: "GET, HEAD" });
+      if (!isRead) return problem("method_not_allowed", "Use GET.", { headers: { allow: "GET, HEAD" } });
       return respond(200, dashboardPage(prefix, pollIntervalMs), { "content-type": "text/html; charset=utf-8" });
     }
     return respond(404, "Not Found", { "content-type": "text/plain; charset=utf-8" });
@@ -163,10 +164,10 @@ export function createDashboard(hooks: InboundWebhooks, options: DashboardOption
       return await serve(request);
     } catch (error) {
       // hooks.runs refusing (run_not_found, replay_unavailable, invalid_filter): its own problem.
-      if (error instanceof HookrunError) return respond(error.status, JSON.stringify(error.toProblem()), { "content-type": "application/problem+json", ...error.headers });
+      if (error instanceof HookrunError) return errorResponse(error);
       // authorize() or the run store failed: answer, log, keep serving.
       process.stderr.write(`${JSON.stringify({ level: "error", time: new Date().toISOString(), name: "hookrun-dashboard", msg: "dashboard request failed", error: describeError(error) })}\n`);
-      return problem(500, "internal_error", "The dashboard could not answer this request.");
+      return problem("internal_error", "The dashboard could not answer this request.");
     }
   };
   return Object.assign(handler, {

@@ -1,6 +1,7 @@
 import { createServer } from "node:http";
 import express from "express";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HookrunError, statusOf, type HookrunErrorCode } from "@hookrun/core";
 import { CONTENT_SECURITY_POLICY, createDashboard } from "@hookrun/dashboard";
 import { liveHooks, OPERATOR, VIEWER, type LiveHooks } from "./support/live-hooks";
 import { listen, MOUNTS, serveDashboard, type RunningServer } from "./support/servers";
@@ -10,12 +11,14 @@ const asOperator = { authorization: basic(OPERATOR) };
 const asViewer = { authorization: basic(VIEWER) };
 const csrf = { "x-hookrun-csrf": "1", "content-type": "application/json" };
 
-async function expectProblem(response: Response, status: number, code: string): Promise<void> {
+/** A problem document of core's one code union: its code, the status that goes with it, and core's title. */
+async function expectProblem(response: Response, status: number, code: HookrunErrorCode): Promise<void> {
   expect(response.status).toBe(status);
   expect(response.headers.get("content-type")).toBe("application/problem+json");
   const body = (await response.json()) as Record<string, unknown>;
   expect(Object.keys(body).sort()).toEqual(["code", "detail", "status", "title", "type"]);
-  expect(body).toMatchObject({ status, code, type: `urn:hookrun:problem:${code}` });
+  const { title } = new HookrunError(code, "").toProblem();
+  expect(body).toMatchObject({ status, code, title, type: `urn:hookrun:problem:${code}` });
 }
 
 function expectSecurityHeaders(response: Response): void {
@@ -129,6 +132,15 @@ for (const mount of MOUNTS) {
       expect(((await (await get(`api/runs/${failedRunId}`)).json()) as { replays: string[] }).replays).toContain(runId);
       await expectProblem(await post("api/runs/no-such-run/replay", {}), 404, "run_not_found");
       await expectProblem(await post(`api/runs/${failedRunId}/replay`, { unknown: 1 }), 400, "invalid_request");
+      await expectProblem(await post(`api/runs/${failedRunId}/replay`, { reason: "x".repeat(17_000) }), 413, "invalid_request");
+    });
+
+    it("answers its own refusals with core's codes and their statuses", async () => {
+      const statuses = Object.fromEntries((["forbidden", "csrf_required", "cross_origin", "not_found", "invalid_request"] as const).map((code) => [code, statusOf(code)]));
+      expect(statuses).toEqual({ forbidden: 403, csrf_required: 403, cross_origin: 403, not_found: 404, invalid_request: 400 });
+      const refused = await post(`api/runs/${failedRunId}/replay`, {}, { ...asViewer, ...csrf });
+      expect(await refused.json()).toEqual({ type: "urn:hookrun:problem:forbidden", title: "Forbidden", status: 403, detail: "Replaying needs the operator role.", code: "forbidden" });
+      expect(await (await get("api/nothing-here")).json()).toEqual({ type: "urn:hookrun:problem:not_found", title: "Not Found", status: 404, detail: "No such API route.", code: "not_found" });
     });
 
     it("refuses a replay by a viewer, without the CSRF header, or from another origin (403), and replays nothing", async () => {
@@ -161,9 +173,9 @@ for (const mount of MOUNTS) {
       expect((await live.hooks.handleInboundWebhook({ method: "POST", webhookId: "nope", headers: {}, body: "{}" })).status).toBe(401);
       expect(await (await get("api/refused", asViewer)).json()).toEqual({ refused: [expect.objectContaining({ webhookId: "nope", status: 401, code: "unauthorized", reason: "unknown_webhook" })] });
       await live.quiet();
-      const summary = (await (await get("api/summary", asViewer)).json()) as { truncated: boolean; webhooks: Array<{ webhookId: string; total: number; counts: Record<string, number> }> };
+      const summary = (await (await get("api/summary", asViewer)).json()) as { since: string; total: number; webhooks: Array<{ webhookId: string; total: number; counts: Record<string, number> }> };
       const failedAlerts = (await live.runs.list({ webhookId: "alerts", status: "failed", limit: 500 })).runs.length;
-      expect(summary.truncated).toBe(false);
+      expect(summary.total).toBe(await live.runs.count({ since: Date.parse(summary.since) }));
       expect(summary.webhooks.find((webhook) => webhook.webhookId === "alerts")).toEqual({ webhookId: "alerts", total: failedAlerts + 1, counts: { succeeded: 1, failed: failedAlerts } });
     });
 

@@ -29,6 +29,10 @@ export function createRunsApi(recorder: RunsRecorder, runner: Pick<Runner, "enqu
       const normalized = normalize(query, true);
       return store ? store.list(normalized) : EMPTY_PAGE;
     },
+    async count(filter = {}) {
+      const query = normalize(filter, false);
+      return store ? store.count(query) : 0;
+    },
     async get(runId) {
       if (typeof runId !== "string") throw new HookrunError("invalid_filter", "runId must be a string.");
       return store?.get(runId);

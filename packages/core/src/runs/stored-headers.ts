@@ -1,22 +1,8 @@
+import { isSecretHeader } from "../http/secret-headers";
 import type { InboundHeaders } from "../types";
 import type { RunRequestMetadata } from "./types";
 
-// Never stored, whatever the scheme: credentials, signatures, session and key material.
-const SECRET = /^(authorization|proxy-authorization|cookie|set-cookie)$|signature|token|secret|passw|api[-_]?key|auth|session|credential/;
 const MAX_HEADERS = 64;
-// perf: header names repeat from request to request; the SECRET verdict is remembered per name
-// (a bounded cache: names are sender-controlled).
-const verdicts = new Map<string, boolean>();
-const MAX_VERDICTS = 512;
-
-function isSecret(lower: string): boolean {
-  let secret = verdicts.get(lower);
-  if (secret === undefined) {
-    secret = SECRET.test(lower);
-    if (verdicts.size < MAX_VERDICTS) verdicts.set(lower, secret);
-  }
-  return secret;
-}
 const MAX_VALUE = 1_024;
 
 /**
@@ -29,7 +15,7 @@ export function requestMetadata(headers: InboundHeaders, bytes: number): RunRequ
   const keep = (name: string, value: string | readonly string[] | undefined) => {
     if (value === undefined || count >= MAX_HEADERS) return;
     const lower = name.toLowerCase();
-    if (isSecret(lower)) return;
+    if (isSecretHeader(lower)) return;
     const text = typeof value === "string" ? value : value.join(", ");
     kept[lower] = text.length > MAX_VALUE ? `${text.slice(0, MAX_VALUE)}…` : text;
     count++;

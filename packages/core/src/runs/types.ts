@@ -163,6 +163,17 @@ export interface ReplayManyResult {
 export interface RunsApi {
   /** Runs matching `query`, newest first, a page at a time. */
   list(query?: RunQuery): Promise<RunPage>;
+  /**
+   * How many runs match `filter` (the fields of `list` but `cursor` and `limit`), answered by the
+   * store's indexes rather than by reading the runs. An empty filter counts every kept run. A bad
+   * field throws a `HookrunError` `invalid_filter` (400), as `list` does.
+   *
+   * @example
+   * ```ts
+   * const failedToday = await hooks.runs.count({ webhookId: "alerts", status: "failed", since: Date.now() - 86_400_000 });
+   * ```
+   */
+  count(filter?: RunFilter): Promise<number>;
   /** One run, or `undefined` when it is unknown (never recorded, or past retention). */
   get(runId: string): Promise<RunRecord | undefined>;
   /**

@@ -45,6 +45,53 @@ describe("filter", () => {
     expect(seen).toEqual({ payload: { ref: "refs/heads/dev" }, deliveryId: "d1", event: "push", authorization: undefined, cookie: undefined, signature: undefined, stripe: undefined });
   });
 
+  it("reads as undefined exactly the headers a run record does not store", async () => {
+    const sent: Record<string, string> = {
+      "x-api-key": "k-1",
+      cookie: "s=1",
+      "set-cookie": "s=2",
+      "proxy-authorization": "Basic cA==",
+      "x-hub-signature": "sha1=ab",
+      "x-hub-signature-256": "sha256=ab",
+      "x-slack-signature": "v0=ab",
+      "x-auth-token": "t-1",
+      "x-session-id": "sess-1",
+      "x-client-secret": "cs-1",
+      "x-github-event": "push",
+      "x-request-id": "req-1",
+      "user-agent": "GitHub-Hookshot/1",
+    };
+    const readable: Record<string, string | undefined> = {};
+    const t = contractHooks({
+      filter: (_payload, request) => {
+        for (const name of ["authorization", ...Object.keys(sent)]) readable[name] = request.header(name);
+        return true;
+      },
+    });
+    const response = await t.hooks.handleInboundWebhook(t.request({ headers: headers(sent) }));
+    expect(response.status).toBe(202);
+    const stored = (await t.hooks.runs.get(bodyOf<{ runId: string }>(response).runId))!.request!.headers;
+    expect(readable).toEqual({
+      authorization: undefined,
+      "x-api-key": undefined,
+      cookie: undefined,
+      "set-cookie": undefined,
+      "proxy-authorization": undefined,
+      "x-hub-signature": undefined,
+      "x-hub-signature-256": undefined,
+      "x-slack-signature": undefined,
+      "x-auth-token": undefined,
+      "x-session-id": undefined,
+      "x-client-secret": undefined,
+      "x-github-event": "push",
+      "x-request-id": "req-1",
+      "user-agent": "GitHub-Hookshot/1",
+    });
+    const readableNames = Object.keys(readable).filter((name) => readable[name] !== undefined);
+    expect(Object.keys(stored).filter((name) => name in readable).sort()).toEqual(readableNames.sort());
+    await t.hooks.close();
+  });
+
   it("answers 500 internal_error, logged, when the filter throws", async () => {
     const t = contractHooks({
       filter: () => {

@@ -1,18 +1,16 @@
 import { HookrunError } from "../errors";
 import { getHeader } from "../http/headers";
+import { isSecretHeader } from "../http/secret-headers";
 import type { InboundHeaders, PayloadSchema, TriggerRequest } from "../types";
 
-// Headers a filter never sees: credentials and signatures, whatever the scheme.
-const HIDDEN = /^(authorization|proxy-authorization|cookie)$|signature/;
-
-/** The request as a webhook's `filter` sees it: no credential or signature header. */
+/** The request as a webhook's `filter` sees it: no header a run record would refuse to store. */
 export function triggerRequest(webhookId: string, deliveryId: string | undefined, headers: InboundHeaders): TriggerRequest {
   return {
     webhookId,
     deliveryId,
     header: (name) => {
       const lower = name.toLowerCase();
-      return HIDDEN.test(lower) ? undefined : getHeader(headers, lower);
+      return isSecretHeader(lower) ? undefined : getHeader(headers, lower);
     },
   };
 }

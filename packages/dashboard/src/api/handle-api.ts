@@ -59,7 +59,7 @@ function summarize(run: RunRecord) {
 
 function invalid(error: z.ZodError): Response {
   const issue = error.issues[0]!;
-  return problem(400, "invalid_request", `${issue.path.join(".") || "request"}: ${issue.message}`);
+  return problem("invalid_request", `${issue.path.join(".") || "request"}: ${issue.message}`);
 }
 
 function toInstant(value: string | number | undefined): number | undefined {
@@ -71,36 +71,36 @@ function toInstant(value: string | number | undefined): number | undefined {
  * The JSON API under `<basePath>/api/`. `segments` is the path after `api/`, already decoded.
  * The caller has authenticated the request; this checks roles and, for POSTs, the CSRF rules.
  */
-export async function handleApi(request: Request, segments: string[], role: Role, runs: RunsApi): Promise<Response> {
+export async function handleApi(request: Request, segments: string[], role: Role, runs: RunsApi, webhookIds: readonly string[] | undefined): Promise<Response> {
   const route = segments.join("/");
   const method = request.method === "HEAD" ? "GET" : request.method;
   const isReplay = segments.length === 3 && segments[0] === "runs" && segments[2] === "replay";
 
   if (isReplay || route === "replay-many") {
-    if (method !== "POST") return problem(405, "method_not_allowed", "Use POST.", { allow: "POST" });
+    if (method !== "POST") return problem("method_not_allowed", "Use POST.", { headers: { allow: "POST" } });
     const refused = refuseUnsafeRequest(request);
     if (refused) return refused;
-    if (role !== "operator") return problem(403, "forbidden", "Replaying needs the operator role.");
+    if (role !== "operator") return problem("forbidden", "Replaying needs the operator role.");
     const body = await readJsonBody(request);
     if (body instanceof Response) return body;
     return isReplay ? replay(runs, segments[1]!, body) : replayMany(runs, body);
   }
 
-  if (method !== "GET") return problem(405, "method_not_allowed", "Use GET.", { allow: "GET, HEAD" });
+  if (method !== "GET") return problem("method_not_allowed", "Use GET.", { headers: { allow: "GET, HEAD" } });
   const query = Object.fromEntries(new URL(request.url).searchParams);
   if (route === "session") return json(200, { role });
   if (route === "runs") return listRuns(runs, query);
   if (segments.length === 2 && segments[0] === "runs") {
     const run = await runs.get(segments[1]!);
-    return run ? json(200, run) : problem(404, "run_not_found", "No run with this id is recorded (unknown, or past retention).");
+    return run ? json(200, run) : problem("run_not_found", "No run with this id is recorded (unknown, or past retention).");
   }
   if (route === "refused") {
     const parsed = refusedQuery.safeParse(query);
     if (!parsed.success) return invalid(parsed.error);
     return json(200, { refused: await runs.refused(parsed.data) });
   }
-  if (route === "summary") return json(200, await webhookSummary(runs, Date.now()));
-  return problem(404, "not_found", "No such API route.");
+  if (route === "summary") return json(200, await webhookSummary(runs, webhookIds, Date.now()));
+  return problem("not_found", "No such API route.");
 }
 
 async function listRuns(runs: RunsApi, query: Record<string, string>): Promise<Response> {
@@ -132,7 +132,7 @@ async function replayMany(runs: RunsApi, body: unknown): Promise<Response> {
   const query: RunFilter = {};
   for (const [key, value] of Object.entries(filter)) if (value !== undefined) (query as Record<string, unknown>)[key] = key === "since" || key === "until" ? toInstant(value) : value;
   if ([query.since, query.until].some((ms) => ms !== undefined && !Number.isFinite(ms))) {
-    return problem(400, "invalid_request", "filter: since and until must be ISO 8601 dates or epoch milliseconds.");
+    return problem("invalid_request", "filter: since and until must be ISO 8601 dates or epoch milliseconds.");
   }
   // An empty filter is refused by hooks.runs itself (400 invalid_filter): it never replays every run.
   const answer = await runs.replayMany(query, { dryRun, ...(reason === undefined ? {} : { reason }) });

@@ -26,10 +26,10 @@ export async function readJsonBody(request: Request): Promise<unknown> {
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    return problem(400, "invalid_request", "The request body must be valid JSON.");
+    return problem("invalid_request", "The request body must be valid JSON.");
   }
 }
 
 function tooLarge(): Response {
-  return problem(413, "invalid_request", `The request body must be at most ${MAX_API_BODY_BYTES} bytes.`);
+  return problem("invalid_request", `The request body must be at most ${MAX_API_BODY_BYTES} bytes.`, { status: 413 });
 }

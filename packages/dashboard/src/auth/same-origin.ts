@@ -38,8 +38,8 @@ export function isCrossOrigin(request: Request): boolean {
  */
 export function refuseUnsafeRequest(request: Request): Response | undefined {
   if (request.headers.get(CSRF_HEADER) !== "1") {
-    return problem(403, "csrf_required", `State-changing requests need the header \`${CSRF_HEADER}: 1\`.`);
+    return problem("csrf_required", `State-changing requests need the header \`${CSRF_HEADER}: 1\`.`);
   }
-  if (isCrossOrigin(request)) return problem(403, "cross_origin", "Cross-origin state-changing requests are refused.");
+  if (isCrossOrigin(request)) return problem("cross_origin", "Cross-origin state-changing requests are refused.");
   return undefined;
 }

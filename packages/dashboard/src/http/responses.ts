@@ -1,3 +1,5 @@
+import { HookrunError, type HookrunErrorCode } from "@hookrun/core";
+
 /**
  * Every dashboard response carries these: the page may load only its own script and stylesheet and
  * talk only to its own origin; nothing inline runs, nothing frames it, nothing is cached.
@@ -33,34 +35,21 @@ export function json(status: number, value: unknown): Response {
 }
 
 /**
- * The dashboard API's own error codes (the problem document's `code`); `hooks.runs` adds core's
- * `run_not_found` (404), `replay_unavailable` (409) and `invalid_filter` (400). Stable: clients switch on it.
+ * The codes the dashboard API answers with (the problem document's `code`): a part of core's one
+ * `HookrunErrorCode` union, with `hooks.runs`' `run_not_found` (404), `replay_unavailable` (409) and
+ * `invalid_filter` (400) besides. Stable: clients switch on it.
  */
-export type DashboardErrorCode =
-  | "unauthorized"
-  | "run_not_found"
-  | "forbidden"
-  | "csrf_required"
-  | "cross_origin"
-  | "not_found"
-  | "method_not_allowed"
-  | "invalid_request"
-  | "internal_error";
+export type DashboardErrorCode = Extract<
+  HookrunErrorCode,
+  "unauthorized" | "run_not_found" | "forbidden" | "csrf_required" | "cross_origin" | "not_found" | "method_not_allowed" | "invalid_request" | "internal_error"
+>;
 
-const TITLE: Record<DashboardErrorCode, string> = {
-  unauthorized: "Unauthorized",
-  run_not_found: "Run Not Found",
-  forbidden: "Forbidden",
-  csrf_required: "Forbidden",
-  cross_origin: "Forbidden",
-  not_found: "Not Found",
-  method_not_allowed: "Method Not Allowed",
-  invalid_request: "Bad Request",
-  internal_error: "Internal Server Error",
-};
+/** The `application/problem+json` response (RFC 9457) of a `HookrunError`, the same shape as the webhook endpoint's. */
+export function errorResponse(error: HookrunError): Response {
+  return respond(error.status, JSON.stringify(error.toProblem()), { "content-type": "application/problem+json", ...error.headers });
+}
 
-/** An `application/problem+json` response (RFC 9457), the same shape as the webhook endpoint's. */
-export function problem(status: number, code: DashboardErrorCode, detail: string, headers: Record<string, string> = {}): Response {
-  const body = { type: `urn:hookrun:problem:${code}`, title: TITLE[code], status, detail, code };
-  return respond(status, JSON.stringify(body), { "content-type": "application/problem+json", ...headers });
+/** The problem response for `code` (its status, unless `options.status` says another). */
+export function problem(code: DashboardErrorCode, detail: string, options: { status?: number; headers?: Record<string, string> } = {}): Response {
+  return errorResponse(new HookrunError(code, detail, options));
 }
