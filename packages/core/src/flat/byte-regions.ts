@@ -51,11 +51,24 @@ export class ByteRegions {
     return this.segments[id]!.buffer.toString("utf8", offset, offset + length);
   }
 
-  /** Whether the bytes at an address equal the first `length` bytes of `other`. */
-  equals(id: number, offset: number, length: number, other: Buffer, otherLength: number): boolean {
-    if (length !== otherLength) return false;
-    if (length === 0) return true;
-    return id >= 0 && other.compare(this.segments[id]!.buffer, offset, offset + length, 0, length) === 0;
+  /**
+   * Whether the bytes at an address are the UTF-8 of `text`. perf: ASCII (ids almost always are)
+   * is compared here, byte by code unit, without encoding `text`; anything else is encoded.
+   */
+  equalsText(id: number, offset: number, length: number, text: string): boolean {
+    if (id < 0) return text.length === 0;
+    const buffer = this.segments[id]!.buffer;
+    if (length === text.length) {
+      let index = 0;
+      for (; index < length; index++) {
+        const unit = text.charCodeAt(index);
+        if (unit >= 0x80) break;
+        if (buffer[offset + index] !== unit) return false;
+      }
+      if (index === length) return true;
+    } else if (length < text.length) return false;
+    const bytes = Buffer.from(text, "utf8");
+    return bytes.compare(buffer, offset, offset + length) === 0;
   }
 
   /** Recycles every segment whose runs are all older than `firstSeq` (dropped). */

@@ -27,7 +27,6 @@ export class KeyRing {
   private table: Int32Array;
   private tableMask: number;
   private readonly bytes: ByteRegions;
-  private scratch = Buffer.allocUnsafeSlow(1_024);
 
   /** `maxEntries`: the most entries ever live at once (the owner drops the oldest before adding more). */
   constructor(maxEntries: number, segmentBytes = 65_536) {
@@ -117,16 +116,15 @@ export class KeyRing {
     return entry >= this.first && entry <= this.last;
   }
 
-  // The key being looked up: its hash and its UTF-8 bytes (in `scratch`).
+  // The key being looked up, and its hash.
+  private probeKey = "";
   private probeHash = 0;
-  private probeLength = 0;
 
   /** The first table position holding `key`, or -1. */
   private probe(key: string): number {
     if (this.last < this.first) return -1;
+    this.probeKey = key;
     this.probeHash = hashOf(key);
-    if (key.length * 3 > this.scratch.length) this.scratch = Buffer.allocUnsafeSlow(key.length * 3);
-    this.probeLength = this.scratch.write(key, 0);
     return this.scan(this.probeHash & this.tableMask);
   }
 
@@ -141,7 +139,7 @@ export class KeyRing {
       const slot = table[at]! - 1;
       if (hashes[slot] !== probeHash) continue;
       const base = slot * 6;
-      if (this.bytes.equals(addresses[base]!, addresses[base + 1]!, addresses[base + 2]!, this.scratch, this.probeLength)) return at;
+      if (this.bytes.equalsText(addresses[base]!, addresses[base + 1]!, addresses[base + 2]!, this.probeKey)) return at;
     }
     return -1;
   }
