@@ -1,6 +1,7 @@
 /**
- * A sorted list of run sequence numbers (one index of the in-memory run store: all runs of a
- * status, of a webhook...), in a typed array.
+ * A list of run sequence numbers sorted by (time, seq): one index of the in-memory run store (all
+ * runs, the runs of a status, of a webhook...), in a typed array. `timeOf(seq)` gives a run's
+ * time (its `receivedAt`), which must not change while the run is listed.
  *
  * perf: an index is touched on every status change of every run. Numbers in a Float64Array cost
  * the garbage collector nothing; runs mostly arrive, start and finish in order, so adding is an
@@ -12,6 +13,15 @@ export class SeqList {
   private head = 0;
   private tail = 0;
 
+  constructor(private readonly timeOf: (seq: number) => number) {}
+
+  /** Whether `a` sorts before `b`. */
+  private before(a: number, b: number): boolean {
+    const timeA = this.timeOf(a);
+    const timeB = this.timeOf(b);
+    return timeA < timeB || (timeA === timeB && a < b);
+  }
+
   get size(): number {
     return this.tail - this.head;
   }
@@ -19,11 +29,11 @@ export class SeqList {
   add(seq: number): void {
     if (this.tail === this.items.length) this.makeRoom();
     const { items } = this;
-    if (this.tail === this.head || items[this.tail - 1]! < seq) {
+    if (this.tail === this.head || this.before(items[this.tail - 1]!, seq)) {
       items[this.tail++] = seq;
       return;
     }
-    const at = this.lowerBound(seq);
+    const at = this.lowerBound(this.timeOf(seq), seq);
     if (items[at] === seq && at < this.tail) return;
     items.copyWithin(at + 1, at, this.tail);
     items[at] = seq;
@@ -36,7 +46,7 @@ export class SeqList {
     if (items[this.head] === seq) this.head++;
     else if (items[this.tail - 1] === seq) this.tail--;
     else {
-      const at = this.lowerBound(seq);
+      const at = this.lowerBound(this.timeOf(seq), seq);
       if (at >= this.tail || items[at] !== seq) return;
       items.copyWithin(at, at + 1, this.tail);
       this.tail--;
@@ -44,37 +54,46 @@ export class SeqList {
     if (this.head === this.tail) this.head = this.tail = 0;
   }
 
-  /** Position of the first seq ≥ `seq`. */
-  lowerBound(seq: number): number {
+  /** Position of the first item at or after (`time`, `seq`). */
+  lowerBound(time: number, seq: number): number {
     const { items } = this;
     let low = this.head;
     let high = this.tail;
     while (low < high) {
       const mid = (low + high) >>> 1;
-      if (items[mid]! < seq) low = mid + 1;
+      const item = items[mid]!;
+      const itemTime = this.timeOf(item);
+      if (itemTime < time || (itemTime === time && item < seq)) low = mid + 1;
       else high = mid;
     }
     return low;
   }
 
+  /** The oldest item, or -1. */
+  oldest(): number {
+    return this.tail === this.head ? -1 : this.items[this.head]!;
+  }
+
   /**
-   * Newest first: up to `limit` seqs within [`from`, `to`], then whether more follow. `into`
-   * receives them.
+   * Newest first: up to `limit` items received within [`since`, `until`] and strictly before
+   * `cursor` (a time and seq), pushed onto `into`; then whether more follow.
    */
-  page(from: number, to: number, limit: number, into: number[]): boolean {
+  page(since: number, until: number, cursor: { time: number; seq: number } | undefined, limit: number, into: number[]): boolean {
     const { items } = this;
-    for (let index = this.lowerBound(to + 1) - 1; index >= this.head; index--) {
+    let index = this.lowerBound(until, Infinity) - 1;
+    if (cursor) index = Math.min(index, this.lowerBound(cursor.time, cursor.seq) - 1);
+    for (; index >= this.head; index--) {
       const seq = items[index]!;
-      if (seq < from) return false;
+      if (this.timeOf(seq) < since) return false;
       if (into.length === limit) return true;
       into.push(seq);
     }
     return false;
   }
 
-  /** How many seqs lie within [`from`, `to`]: two binary searches. */
-  countBetween(from: number, to: number): number {
-    return Math.max(0, this.lowerBound(to + 1) - this.lowerBound(from));
+  /** How many items were received within [`since`, `until`]: two binary searches. */
+  countBetween(since: number, until: number): number {
+    return Math.max(0, this.lowerBound(until, Infinity) - this.lowerBound(since, -Infinity));
   }
 
   private makeRoom(): void {

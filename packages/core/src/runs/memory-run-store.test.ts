@@ -147,7 +147,8 @@ describe("memoryRunStore against a model", () => {
         const { store, model } = replay(ops, maxRuns);
         expect(store.size).toBe(model.length);
         for (const run of model) expectRecord(await store.get(run.runId), run);
-        const newestFirst = [...model].reverse();
+        // Newest first by receivedAt, then by arrival.
+        const newestFirst = model.map((run, arrival) => ({ run, arrival })).sort((a, b) => b.run.receivedAt - a.run.receivedAt || b.arrival - a.arrival).map(({ run }) => run);
         const filters = [
           {},
           ...STATUSES.map((status) => ({ status })),
@@ -167,7 +168,7 @@ describe("memoryRunStore against a model", () => {
     );
   });
 
-  it("bounds lists by time on receivedAt order, and keeps doing so after a clock step back", async () => {
+  it("orders and bounds lists by receivedAt whatever order runs arrive in (a clock step back, history imported newest first)", async () => {
     const store = memoryRunStore();
     const base = Date.now() - 10_000;
     const times = [0, 10, 20, 30, 25, 40, 50];
@@ -177,6 +178,12 @@ describe("memoryRunStore against a model", () => {
     expect(await ids(base + 40)).toEqual(["r6", "r5"]);
     expect(await ids(undefined, base + 10)).toEqual(["r1", "r0"]);
     expect(await store.count({ since: base + 10, until: base + 20, limit: 50 })).toBe(2);
+    expect(await ids()).toEqual(["r6", "r5", "r3", "r4", "r2", "r1", "r0"]);
+    expect(await ids(base + 25, base + 30)).toEqual(["r3", "r4"]);
+    const imported = memoryRunStore();
+    for (let i = 0; i < 20; i++) imported.created({ runId: `h${i}`, webhookId: "a", deliveryId: undefined, receivedAt: base - i * 100, payloadJson: "{}" });
+    expect((await imported.list({ since: base - 450, limit: 50 })).runs.map((run) => run.runId)).toEqual(["h0", "h1", "h2", "h3", "h4"]);
+    expect(await imported.count({ until: base - 1_000, limit: 50 })).toBe(10);
   });
 
   it("grows past its first 1,024 slots and drops the oldest at maxRuns, with every index intact", async () => {

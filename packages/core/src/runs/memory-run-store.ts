@@ -101,8 +101,6 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
   let bytes = 0;
 
   let receivedAt = new Float64Array(capacity);
-  /** receivedAt, never decreasing with seq (a clock step back): what time bounds search. */
-  let sortAt = new Float64Array(capacity);
   let startedAt = new Float64Array(capacity);
   let finishedAt = new Float64Array(capacity);
   let firstStart = new Float64Array(capacity);
@@ -125,7 +123,10 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
 
   const ids = new KeyRing(retention.maxRuns);
   const deliveries = new KeyRing(retention.maxRuns);
-  const byStatus = STATUS_CODES.map(() => new SeqList());
+  // Indexes are sorted by (receivedAt, seq): exact time bounds whatever order runs arrive in.
+  const timeOf = (seq: number) => receivedAt[seq & mask]!;
+  const all = new SeqList(timeOf);
+  const byStatus = STATUS_CODES.map(() => new SeqList(timeOf));
   const byWebhook = new Map<string, SeqList>();
   const byWebhookStatus = new Map<string, SeqList[]>();
   const refused: RefusedRequest[] = [];
@@ -150,11 +151,10 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
 
   /** Doubles every array, moving each live run to its slot under the new mask. */
   function grow(): void {
-    const old = { mask, receivedAt, sortAt, startedAt, finishedAt, firstStart, firstEnd, firstDuration, runBytes, status, flags, envelopeOmitted, resultOmitted, addresses, idEntry, deliveryEntry, webhookIds, agents, cold };
+    const old = { mask, receivedAt, startedAt, finishedAt, firstStart, firstEnd, firstDuration, runBytes, status, flags, envelopeOmitted, resultOmitted, addresses, idEntry, deliveryEntry, webhookIds, agents, cold };
     capacity *= 2;
     mask = capacity - 1;
     receivedAt = new Float64Array(capacity);
-    sortAt = new Float64Array(capacity);
     startedAt = new Float64Array(capacity);
     finishedAt = new Float64Array(capacity);
     firstStart = new Float64Array(capacity);
@@ -175,7 +175,6 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
       const from = seq & old.mask;
       const to = seq & mask;
       receivedAt[to] = old.receivedAt[from]!;
-      sortAt[to] = old.sortAt[from]!;
       startedAt[to] = old.startedAt[from]!;
       finishedAt[to] = old.finishedAt[from]!;
       firstStart[to] = old.firstStart[from]!;
@@ -206,14 +205,14 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
 
   function listOf(webhookId: string): SeqList {
     let list = byWebhook.get(webhookId);
-    if (!list) byWebhook.set(webhookId, (list = new SeqList()));
+    if (!list) byWebhook.set(webhookId, (list = new SeqList(timeOf)));
     return list;
   }
   function webhookStatusList(webhookId: string, code: number, create: boolean): SeqList | undefined {
     let lists = byWebhookStatus.get(webhookId);
     if (!lists) {
       if (!create) return undefined;
-      byWebhookStatus.set(webhookId, (lists = STATUS_CODES.map(() => new SeqList())));
+      byWebhookStatus.set(webhookId, (lists = STATUS_CODES.map(() => new SeqList(timeOf))));
     }
     return lists[code];
   }
@@ -226,7 +225,6 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
     const seq = ++lastSeq;
     const slot = seq & mask;
     receivedAt[slot] = seed.receivedAt;
-    sortAt[slot] = seq > firstSeq && sortAt[(seq - 1) & mask]! > seed.receivedAt ? sortAt[(seq - 1) & mask]! : seed.receivedAt;
     startedAt[slot] = NaN;
     finishedAt[slot] = NaN;
     firstStart[slot] = NaN;
@@ -244,6 +242,7 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
     agents[slot] = seed.agent;
     cold[slot] = seed.replayOf === undefined ? undefined : { replayOf: seed.replayOf };
     bytes += RECORD_BYTES;
+    all.add(seq);
     byStatus[0]!.add(seq);
     listOf(seed.webhookId).add(seq);
     webhookStatusList(seed.webhookId, 0, true)!.add(seq);
@@ -259,6 +258,7 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
     // Entries were added in seq order: this run's are the oldest.
     ids.dropOldest();
     if (deliveryEntry[slot]! >= 0) deliveries.dropOldest();
+    all.remove(seq);
     byStatus[code]!.remove(seq);
     const hook = byWebhook.get(webhookId)!;
     hook.remove(seq);
@@ -349,29 +349,13 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
     );
   }
 
-  /** The oldest live seq received at or after `time` (lastSeq + 1 when none). */
-  function seqFrom(time: number): number {
-    let low = firstSeq;
-    let high = lastSeq + 1;
-    while (low < high) {
-      const mid = Math.floor((low + high) / 2);
-      if (sortAt[mid & mask]! < time) low = mid + 1;
-      else high = mid;
-    }
-    return low;
-  }
-
-  /** The live seqs a query may return, as a range [from, to]. */
-  function rangeOf(query: RunStoreQuery): { from: number; to: number } {
-    let from = query.since === undefined ? firstSeq : seqFrom(query.since);
-    let to = query.until === undefined ? lastSeq : seqFrom(query.until + 1) - 1;
-    if (query.cursor !== undefined) to = Math.min(to, parseCursor(query.cursor) - 1);
-    if (from < firstSeq) from = firstSeq;
-    return { from, to };
+  /** A query's time bounds and cursor. */
+  function boundsOf(query: RunStoreQuery): { since: number; until: number; cursor: { time: number; seq: number } | undefined } {
+    return { since: query.since ?? -Infinity, until: query.until ?? Infinity, cursor: query.cursor === undefined ? undefined : parseCursor(query.cursor) };
   }
 
   /** The index answering `query` alone, or the few runs of one run id or delivery id (`number[]`). */
-  function candidates(query: RunStoreQuery): SeqList | number[] | undefined {
+  function candidates(query: RunStoreQuery): SeqList | number[] {
     if (query.runId !== undefined) {
       const seq = seqOf(query.runId);
       return live(seq) ? [seq] : [];
@@ -379,11 +363,17 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
     if (query.deliveryId !== undefined) return deliveries.findAll(query.deliveryId, []).map((entry) => deliveries.value(entry));
     if (query.status !== undefined) {
       const code = CODE[query.status];
-      return (query.webhookId === undefined ? byStatus[code] : webhookStatusList(query.webhookId, code, false)) ?? new SeqList();
+      return (query.webhookId === undefined ? byStatus[code] : webhookStatusList(query.webhookId, code, false)) ?? [];
     }
-    if (query.webhookId !== undefined) return byWebhook.get(query.webhookId) ?? new SeqList();
-    return undefined;
+    if (query.webhookId !== undefined) return byWebhook.get(query.webhookId) ?? [];
+    return all;
   }
+
+  /** Whether run `seq` sorts before the cursor's position. */
+  const beforeCursor = (seq: number, cursor: { time: number; seq: number } | undefined) =>
+    cursor === undefined || timeOf(seq) < cursor.time || (timeOf(seq) === cursor.time && seq < cursor.seq);
+  /** Newest first by (receivedAt, seq). */
+  const newestFirst = (a: number, b: number) => timeOf(b) - timeOf(a) || b - a;
 
   function toRecord(seq: number): RunRecord {
     const slot = seq & mask;
@@ -510,37 +500,28 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
     },
     async list(query) {
       enforce(Date.now());
-      const { from, to } = rangeOf(query);
+      const { since, until, cursor } = boundsOf(query);
       const source = candidates(query);
-      const seqs: number[] = [];
+      let seqs: number[] = [];
       let more = false;
-      if (source === undefined) {
-        for (let seq = to; seq >= from; seq--) {
-          if (seqs.length === query.limit) {
-            more = true;
-            break;
-          }
-          seqs.push(seq);
-        }
-      } else if (Array.isArray(source)) {
-        const found = source.filter((seq) => live(seq) && seq >= from && seq <= to && matches(seq, query)).sort((a, b) => b - a);
+      if (Array.isArray(source)) {
+        const found = source.filter((seq) => live(seq) && matches(seq, query) && beforeCursor(seq, cursor)).sort(newestFirst);
         more = found.length > query.limit;
-        seqs.push(...found.slice(0, query.limit));
+        seqs = found.slice(0, query.limit);
       } else {
-        // The index answers status/webhook, the range time and cursor: nothing else is left to check.
-        more = source.page(from, to, query.limit, seqs);
+        // The index answers status/webhook, its order the time bounds and the cursor: nothing else is left to check.
+        more = source.page(since, until, cursor, query.limit, seqs);
       }
       const runs = seqs.map(toRecord);
       const last = seqs[seqs.length - 1];
-      return more && last !== undefined ? { runs, nextCursor: `${receivedAt[last & mask]}.${last}` } : { runs };
+      return more && last !== undefined ? { runs, nextCursor: `${timeOf(last)}.${last}` } : { runs };
     },
     async count(query) {
       enforce(Date.now());
-      const { from, to } = rangeOf(query);
+      const { since, until } = boundsOf(query);
       const source = candidates(query);
-      if (source === undefined) return Math.max(0, to - from + 1);
-      if (Array.isArray(source)) return source.filter((seq) => live(seq) && seq >= from && seq <= to && matches(seq, query)).length;
-      return source.countBetween(from, to);
+      if (Array.isArray(source)) return source.filter((seq) => live(seq) && matches(seq, query)).length;
+      return source.countBetween(since, until);
     },
     async listRefused({ since, limit }) {
       const newestFirst: RefusedRequest[] = [];
@@ -555,11 +536,11 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
   };
 }
 
-/** The seq a cursor this store gave out names (`<receivedAt>.<seq>`). */
-function parseCursor(cursor: string): number {
+/** The position a cursor this store gave out names (`<receivedAt>.<seq>`). */
+function parseCursor(cursor: string): { time: number; seq: number } {
   const match = /^(\d{1,16})\.(\d{1,16})$/.exec(cursor);
   if (!match) throw new HookrunError("invalid_filter", "The cursor is not one this store gave out.");
-  return Number(match[2]);
+  return { time: Number(match[1]), seq: Number(match[2]) };
 }
 
 function toAttempt(attempt: Attempt): RunAttemptRecord {
