@@ -195,10 +195,16 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
   }
 
   const live = (seq: number | undefined): seq is number => seq !== undefined && seq >= firstSeq && seq <= lastSeq;
+  // perf: an attempt's start and end look the same run up back to back; remember the last one.
+  let lastRunId: string | undefined;
+  let lastRunSeq = 0;
   /** The live run with id `runId`. */
   function seqOf(runId: string): number | undefined {
+    if (runId === lastRunId && live(lastRunSeq)) return lastRunSeq;
     const entry = ids.find(runId);
-    return entry < 0 ? undefined : ids.value(entry);
+    if (entry < 0) return undefined;
+    lastRunId = runId;
+    return (lastRunSeq = ids.value(entry));
   }
   const runIdOf = (slot: number) => ids.key(idEntry[slot]!);
   const deliveryIdOf = (slot: number) => (deliveryEntry[slot]! < 0 ? undefined : deliveries.key(deliveryEntry[slot]!));
