@@ -168,6 +168,33 @@ describe("nestjs: the pitfalls the recipe avoids", () => {
     }
   });
 
+  it("the rawBody setup's costs: invalid JSON and bodies over the parser's 2 MB get Nest's errors, not hookrun's", async () => {
+    const { hooks, runs } = contractHooks();
+    const app = await createRawBodyNestApp(hooks);
+    app.useLogger(false);
+    await app.init();
+    const server = await listen(app.getHttpServer() as Server);
+    const post = (body: string) =>
+      fetch(`http://127.0.0.1:${server.port}/inbound-webhooks/contract`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${CONTRACT_TOKEN}`, "content-type": "application/json" },
+        body,
+      });
+    try {
+      const invalid = await post("{not json");
+      expect(invalid.status).toBe(400);
+      expect(await invalid.json()).toMatchObject({ statusCode: 400 });
+      const huge = await post(jsonOfSize(2_200_000));
+      expect(huge.status).toBe(413);
+      expect(await huge.json()).toStrictEqual({ statusCode: 413, message: "request entity too large" });
+      expect(runs.size).toBe(0);
+    } finally {
+      await server.close();
+      await app.close();
+      await hooks.close();
+    }
+  });
+
   it("with rawBody: true but the parser's 100 KB default, a 200 KB body gets the parser's 413, not hookrun's", async () => {
     const { runs, post, close } = await start({ rawBody: true });
     try {
