@@ -57,6 +57,8 @@ const githubReady = typeof core.github === "function";
 const SERVER_LIST = [
   { name: "node-raw" },
   { name: "hookrun-node", baseline: "node-raw" },
+  // Not a target: hookrun-node with `runs: false`, so the cost of run records shows in the same run.
+  { name: "hookrun-node-runs-off", baseline: "node-raw" },
   { name: "hono-hand" },
   { name: "hookrun-fetch", baseline: "hono-hand" },
   { name: "express-hand" },
