@@ -35,11 +35,16 @@ export type MemoryRunStoreOptions = Partial<RunRetention>;
 // What one run costs beyond its bytes (its slot in the typed arrays, its id string, its map and
 // index entries): with this, the estimate follows the heap + array-buffer growth that `pnpm bench`
 // (runs-list) measures.
-const RECORD_BYTES = 300;
+const RECORD_BYTES = 600;
 const ATTEMPT_BYTES = 160;
 const LINE_BYTES = 48;
-/** Bytes of one segment of payloads, metadata and results: a 32nd of `maxBytes`, within [16 KiB, 1 MiB]. */
-const segmentBytesFor = (maxBytes: number) => Math.min(1_048_576, Math.max(16_384, 2 ** Math.floor(Math.log2(maxBytes / 32))));
+/**
+ * Bytes of one segment of payloads, metadata and results: an eighth of what the store may hold
+ * (`maxBytes`, or 2 KiB a run when `maxRuns` bounds it first), within [16 KiB, 1 MiB]; the store
+ * holds at most about two segments more than its records.
+ */
+const segmentBytesFor = (maxBytes: number, maxRuns: number) =>
+  Math.min(1_048_576, Math.max(16_384, 2 ** Math.floor(Math.log2(Math.min(maxBytes, maxRuns * 2_048) / 8))));
 
 /** An attempt kept as an object: any but a lone first attempt that logged nothing and did not fail. */
 interface Attempt {
@@ -72,7 +77,7 @@ const REDACTED = 2;
 /**
  * The in-memory run store: the default with `memoryRunner`. Records live in this process and are
  * lost with it. Bounded three ways, the oldest run dropped first: `maxRuns` (default 1,000),
- * `maxBytes` (default 32 MiB: the payloads, request metadata, results, logs and a fixed ~300 B per
+ * `maxBytes` (default 32 MiB: the payloads, request metadata, results, logs and a fixed ~600 B per
  * run; the bytes sit in segments of up to 1 MiB, so the store holds at most about two segments
  * more) and `maxAgeMs` (default 7 days); and the last `maxRefused` refused requests (default
  * 1,000). Lists are served from sorted indexes (all runs, per status, per webhook, per webhook and
@@ -89,7 +94,7 @@ const REDACTED = 2;
  */
 export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & { readonly bytes: number; readonly size: number } {
   const retention = parseOptions(optionsSchema, options, "memoryRunStore");
-  const regions = new ByteRegions(segmentBytesFor(retention.maxBytes));
+  const regions = new ByteRegions(segmentBytesFor(retention.maxBytes, retention.maxRuns));
   const maxCapacity = 2 ** Math.ceil(Math.log2(retention.maxRuns));
 
   // Runs are numbered by arrival (seq); the live ones are always the contiguous range
