@@ -140,6 +140,14 @@ describe.each(setups)("nestjs: $name", ({ create }) => {
 });
 
 
+/** A POST of `body` with the contract token to the contract webhook on `port`. */
+const postTo = (port: number) => (body: string) =>
+  fetch(`http://127.0.0.1:${port}/inbound-webhooks/contract`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${CONTRACT_TOKEN}`, "content-type": "application/json" },
+    body,
+  });
+
 // Why docs/nestjs.md is needed: hookrun as a controller in a Nest app left at its defaults.
 describe("nestjs: the pitfalls the recipe avoids", () => {
   async function start(options: NestApplicationOptions) {
@@ -147,12 +155,7 @@ describe("nestjs: the pitfalls the recipe avoids", () => {
     const app = await NestFactory.create<NestExpressApplication>(InboundWebhooksModule.register(hooks), { ...options, logger: false });
     await app.init();
     const server = await listen(app.getHttpServer() as Server);
-    const post = (body: string) =>
-      fetch(`http://127.0.0.1:${server.port}/inbound-webhooks/contract`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${CONTRACT_TOKEN}`, "content-type": "application/json" },
-        body,
-      });
+    const post = postTo(server.port);
     return { runs, post, close: async () => void (await server.close(), await app.close(), await hooks.close()) };
   }
 
@@ -174,12 +177,7 @@ describe("nestjs: the pitfalls the recipe avoids", () => {
     app.useLogger(false);
     await app.init();
     const server = await listen(app.getHttpServer() as Server);
-    const post = (body: string) =>
-      fetch(`http://127.0.0.1:${server.port}/inbound-webhooks/contract`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${CONTRACT_TOKEN}`, "content-type": "application/json" },
-        body,
-      });
+    const post = postTo(server.port);
     try {
       const invalid = await post("{not json");
       expect(invalid.status).toBe(400);

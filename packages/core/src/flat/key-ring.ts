@@ -16,29 +16,34 @@ import { ByteRegions } from "./byte-regions";
 export class KeyRing {
   first = 1;
   last = 0;
-  private capacity: number;
-  private mask: number;
+  private capacity = 0;
+  private mask = 0;
   private readonly maxCapacity: number;
-  private hashes: Int32Array;
-  private values: Float64Array;
+  private hashes!: Int32Array;
+  private values!: Float64Array;
   /** Per entry: key region (id, offset, length), text region (id, offset, length). */
-  private addresses: Int32Array;
+  private addresses!: Int32Array;
   /** Ring slot + 1 of an entry, or 0: the hash table. */
-  private table: Int32Array;
-  private tableMask: number;
+  private table!: Int32Array;
+  private tableMask = 0;
   private readonly bytes: ByteRegions;
 
   /** `maxEntries`: the most entries ever live at once (the owner drops the oldest before adding more). */
   constructor(maxEntries: number, segmentBytes = 65_536) {
     this.maxCapacity = 2 ** Math.ceil(Math.log2(Math.max(2, maxEntries)));
-    this.capacity = Math.min(this.maxCapacity, 1_024);
-    this.mask = this.capacity - 1;
-    this.hashes = new Int32Array(this.capacity);
-    this.values = new Float64Array(this.capacity);
-    this.addresses = new Int32Array(this.capacity * 6);
-    this.table = new Int32Array(this.capacity * 2);
-    this.tableMask = this.capacity * 2 - 1;
+    this.allocate(Math.min(this.maxCapacity, 1_024));
     this.bytes = new ByteRegions(segmentBytes);
+  }
+
+  /** Fresh (empty) arrays and table for `capacity` entries. */
+  private allocate(capacity: number): void {
+    this.capacity = capacity;
+    this.mask = capacity - 1;
+    this.hashes = new Int32Array(capacity);
+    this.values = new Float64Array(capacity);
+    this.addresses = new Int32Array(capacity * 6);
+    this.table = new Int32Array(capacity * 2);
+    this.tableMask = capacity * 2 - 1;
   }
 
   get size(): number {
@@ -178,13 +183,7 @@ export class KeyRing {
 
   private grow(): void {
     const { hashes, values, addresses, mask } = this;
-    this.capacity *= 2;
-    this.mask = this.capacity - 1;
-    this.hashes = new Int32Array(this.capacity);
-    this.values = new Float64Array(this.capacity);
-    this.addresses = new Int32Array(this.capacity * 6);
-    this.table = new Int32Array(this.capacity * 2);
-    this.tableMask = this.capacity * 2 - 1;
+    this.allocate(this.capacity * 2);
     for (let entry = this.first; entry <= this.last; entry++) {
       const from = entry & mask;
       const to = entry & this.mask;
