@@ -215,5 +215,12 @@ describe("memoryRunStore against a model", () => {
     expect(store.size).toBe(3);
     expect((await store.get("r9"))?.envelope?.payload).toEqual({ i: 9, big });
     expect(await store.get("r6")).toBeUndefined();
+    // A body that is a whole buffer of its own, as Buffer.concat gives, and a view into a larger one.
+    const whole = Buffer.concat([Buffer.from(JSON.stringify({ whole: big }))]);
+    const larger = Buffer.from(`xx${JSON.stringify({ view: big })}yy`);
+    store.created({ runId: "whole", webhookId: "a", deliveryId: undefined, receivedAt: Date.now(), payloadJson: whole });
+    store.created({ runId: "view", webhookId: "a", deliveryId: undefined, receivedAt: Date.now(), payloadJson: larger.subarray(2, larger.length - 2) });
+    expect((await store.get("whole"))?.envelope?.payload).toEqual({ whole: big });
+    expect((await store.get("view"))?.envelope?.payload).toEqual({ view: big });
   });
 });
