@@ -90,13 +90,6 @@ export class ByteRegions {
     }
   }
 
-  /** Bytes held in segments (the store's real footprint for its regions). */
-  get heldBytes(): number {
-    let total = 0;
-    for (const segment of this.segments) if (segment) total += segment.buffer.byteLength;
-    return total;
-  }
-
   private openSegment(): Segment {
     if (this.open >= 0) this.closed.push(this.open);
     const buffer = this.spare.pop() ?? Buffer.allocUnsafeSlow(this.segmentBytes);

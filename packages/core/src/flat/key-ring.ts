@@ -117,10 +117,6 @@ export class KeyRing {
     return this.addresses[base + 3]! < 0 ? undefined : this.bytes.text(this.addresses[base + 3]!, this.addresses[base + 4]!, this.addresses[base + 5]!);
   }
 
-  live(entry: number): boolean {
-    return entry >= this.first && entry <= this.last;
-  }
-
   // The key being looked up, and its hash.
   private probeKey = "";
   private probeHash = 0;

@@ -69,11 +69,6 @@ export class SeqList {
     return low;
   }
 
-  /** The oldest item, or -1. */
-  oldest(): number {
-    return this.tail === this.head ? -1 : this.items[this.head]!;
-  }
-
   /**
    * Newest first: up to `limit` items received within [`since`, `until`] and strictly before
    * `cursor` (a time and seq), pushed onto `into`; then whether more follow.

@@ -119,8 +119,8 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
   // Addresses in `regions`: payload, request metadata, result (segment id -1: none).
   let addresses = new Int32Array(capacity * 9);
   // Run ids and delivery ids are sender-facing strings created per request: kept as bytes (see
-  // KeyRing), each slot holding its entry numbers there (-1: no delivery id).
-  let idEntry = new Float64Array(capacity);
+  // KeyRing). A run's id entry follows from its seq (one entry per run, in seq order); its
+  // delivery-id entry is kept per slot (-1: no delivery id).
   let deliveryEntry = new Float64Array(capacity);
   let webhookIds: Array<string | undefined> = new Array(capacity);
   let agents: Array<string | undefined> = new Array(capacity);
@@ -152,51 +152,34 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
     const base = (seq & mask) * 9 + at;
     return addresses[base]! < 0 ? undefined : regions.text(addresses[base]!, addresses[base + 1]!, addresses[base + 2]!);
   }
-  const hasBytes = (seq: number, at: number) => addresses[(seq & mask) * 9 + at]! >= 0;
 
   /** Doubles every array, moving each live run to its slot under the new mask. */
   function grow(): void {
-    const old = { mask, receivedAt, startedAt, finishedAt, firstStart, firstEnd, firstDuration, runBytes, status, flags, envelopeOmitted, resultOmitted, addresses, idEntry, deliveryEntry, webhookIds, agents, cold };
+    const oldMask = mask;
     capacity *= 2;
     mask = capacity - 1;
-    receivedAt = new Float64Array(capacity);
-    startedAt = new Float64Array(capacity);
-    finishedAt = new Float64Array(capacity);
-    firstStart = new Float64Array(capacity);
-    firstEnd = new Float64Array(capacity);
-    firstDuration = new Float64Array(capacity);
-    runBytes = new Float64Array(capacity);
-    status = new Uint8Array(capacity);
-    flags = new Uint8Array(capacity);
-    envelopeOmitted = new Uint8Array(capacity);
-    resultOmitted = new Uint8Array(capacity);
-    addresses = new Int32Array(capacity * 9);
-    idEntry = new Float64Array(capacity);
-    deliveryEntry = new Float64Array(capacity);
-    webhookIds = new Array(capacity);
-    agents = new Array(capacity);
-    cold = new Array(capacity);
-    for (let seq = firstSeq; seq <= lastSeq; seq++) {
-      const from = seq & old.mask;
-      const to = seq & mask;
-      receivedAt[to] = old.receivedAt[from]!;
-      startedAt[to] = old.startedAt[from]!;
-      finishedAt[to] = old.finishedAt[from]!;
-      firstStart[to] = old.firstStart[from]!;
-      firstEnd[to] = old.firstEnd[from]!;
-      firstDuration[to] = old.firstDuration[from]!;
-      runBytes[to] = old.runBytes[from]!;
-      status[to] = old.status[from]!;
-      flags[to] = old.flags[from]!;
-      envelopeOmitted[to] = old.envelopeOmitted[from]!;
-      resultOmitted[to] = old.resultOmitted[from]!;
-      addresses.set(old.addresses.subarray(from * 9, from * 9 + 9), to * 9);
-      idEntry[to] = old.idEntry[from]!;
-      deliveryEntry[to] = old.deliveryEntry[from]!;
-      webhookIds[to] = old.webhookIds[from];
-      agents[to] = old.agents[from];
-      cold[to] = old.cold[from];
-    }
+    const move = <T extends { [index: number]: unknown }>(from: T, to: T, stride = 1): T => {
+      for (let seq = firstSeq; seq <= lastSeq; seq++) {
+        for (let field = 0; field < stride; field++) to[(seq & mask) * stride + field] = from[(seq & oldMask) * stride + field]!;
+      }
+      return to;
+    };
+    receivedAt = move(receivedAt, new Float64Array(capacity));
+    startedAt = move(startedAt, new Float64Array(capacity));
+    finishedAt = move(finishedAt, new Float64Array(capacity));
+    firstStart = move(firstStart, new Float64Array(capacity));
+    firstEnd = move(firstEnd, new Float64Array(capacity));
+    firstDuration = move(firstDuration, new Float64Array(capacity));
+    runBytes = move(runBytes, new Float64Array(capacity));
+    status = move(status, new Uint8Array(capacity));
+    flags = move(flags, new Uint8Array(capacity));
+    envelopeOmitted = move(envelopeOmitted, new Uint8Array(capacity));
+    resultOmitted = move(resultOmitted, new Uint8Array(capacity));
+    addresses = move(addresses, new Int32Array(capacity * 9), 9);
+    deliveryEntry = move(deliveryEntry, new Float64Array(capacity));
+    webhookIds = move(webhookIds, new Array<string | undefined>(capacity));
+    agents = move(agents, new Array<string | undefined>(capacity));
+    cold = move(cold, new Array<Cold | undefined>(capacity));
   }
 
   const live = (seq: number | undefined): seq is number => seq !== undefined && seq >= firstSeq && seq <= lastSeq;
@@ -211,7 +194,7 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
     lastRunId = runId;
     return (lastRunSeq = ids.value(entry));
   }
-  const runIdOf = (slot: number) => ids.key(idEntry[slot]!);
+  const runIdOf = (seq: number) => ids.key(seq - firstSeq + ids.first);
   const deliveryIdOf = (slot: number) => (deliveryEntry[slot]! < 0 ? undefined : deliveries.key(deliveryEntry[slot]!));
 
   function listOf(webhookId: string): SeqList {
@@ -247,7 +230,7 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
     envelopeOmitted[slot] = 0;
     resultOmitted[slot] = 0;
     addresses.fill(-1, slot * 9, slot * 9 + 9);
-    idEntry[slot] = ids.add(seed.runId, seq);
+    ids.add(seed.runId, seq);
     deliveryEntry[slot] = seed.deliveryId === undefined ? -1 : deliveries.add(seed.deliveryId, seq);
     webhookIds[slot] = seed.webhookId;
     agents[slot] = seed.agent;
@@ -316,21 +299,23 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
     return (cold[slot] ??= {});
   }
 
+  /** The lone plain first attempt kept in the typed arrays, as an object (none when it has not started). */
+  function firstAttemptOf(slot: number): Attempt | undefined {
+    if (Number.isNaN(firstStart[slot]!)) return undefined;
+    const first: Attempt = { attempt: 1, startedAt: firstStart[slot]! };
+    if (!Number.isNaN(firstEnd[slot]!)) {
+      first.finishedAt = firstEnd[slot]!;
+      first.durationMs = firstDuration[slot]!;
+    }
+    return first;
+  }
+
   /** The run's attempts as objects, from now on: the lone plain first attempt moves over. */
   function attemptsOf(seq: number): Attempt[] {
     const extra = coldOf(seq);
     if (extra.attempts) return extra.attempts;
-    const slot = seq & mask;
-    const attempts: Attempt[] = [];
-    if (!Number.isNaN(firstStart[slot]!)) {
-      const first: Attempt = { attempt: 1, startedAt: firstStart[slot]! };
-      if (!Number.isNaN(firstEnd[slot]!)) {
-        first.finishedAt = firstEnd[slot]!;
-        first.durationMs = firstDuration[slot]!;
-      }
-      attempts.push(first);
-    }
-    return (extra.attempts = attempts);
+    const first = firstAttemptOf(seq & mask);
+    return (extra.attempts = first ? [first] : []);
   }
 
   function attemptOf(seq: number, number: number, at: number): Attempt {
@@ -354,7 +339,7 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
       (query.status === undefined || status[slot] === CODE[query.status]) &&
       (query.webhookId === undefined || webhookIds[slot] === query.webhookId) &&
       (query.deliveryId === undefined || deliveryIdOf(slot) === query.deliveryId) &&
-      (query.runId === undefined || runIdOf(slot) === query.runId) &&
+      (query.runId === undefined || runIdOf(seq) === query.runId) &&
       (query.since === undefined || receivedAt[slot]! >= query.since) &&
       (query.until === undefined || receivedAt[slot]! <= query.until)
     );
@@ -390,13 +375,10 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
     const slot = seq & mask;
     const webhookId = webhookIds[slot]!;
     const extra = cold[slot];
-    const attempts = extra?.attempts
-      ? extra.attempts.map(toAttempt)
-      : Number.isNaN(firstStart[slot]!)
-        ? []
-        : [Number.isNaN(firstEnd[slot]!) ? { attempt: 1, startedAt: firstStart[slot]!, logs: [] } : { attempt: 1, startedAt: firstStart[slot]!, logs: [], finishedAt: firstEnd[slot]!, durationMs: firstDuration[slot]! }];
+    const first = extra?.attempts ? undefined : firstAttemptOf(slot);
+    const attempts = extra?.attempts ? extra.attempts.map(toAttempt) : first ? [toAttempt(first)] : [];
     const record: RunRecord = {
-      runId: runIdOf(slot),
+      runId: runIdOf(seq),
       webhookId,
       deliveryId: deliveryIdOf(slot),
       status: STATUS_CODES[status[slot]!]!,

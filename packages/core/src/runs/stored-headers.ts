@@ -29,11 +29,3 @@ export function requestMetadata(headers: InboundHeaders, bytes: number): RunRequ
   const contentType = kept["content-type"];
   return contentType === undefined ? { headers: kept, bytes } : { headers: kept, contentType, bytes };
 }
-
-/** Rough bytes a metadata object takes in memory, for the in-memory store's byte bound. */
-export function metadataBytes(metadata: RunRequestMetadata | undefined): number {
-  if (!metadata) return 0;
-  let bytes = 64;
-  for (const name in metadata.headers) bytes += 48 + name.length + metadata.headers[name]!.length;
-  return bytes;
-}
