@@ -2,7 +2,8 @@ import { z } from "zod";
 import { noEvents } from "./events/no-events";
 import { parseOptions } from "./config";
 import { defaultLogger, describeError } from "./logger";
-import { handleInboundWebhook, type Pipeline } from "./pipeline/handle-inbound-webhook";
+import { handleInboundWebhook, runInboundWebhook, type Pipeline } from "./pipeline/handle-inbound-webhook";
+import { RESPOND, type Responder } from "./pipeline/respond-to";
 import { memoryRunner } from "./runner/memory-runner";
 import { checkHealth, type HookrunHealth } from "./health/check-health";
 import type { Runner, RunnerRole } from "./runner/runner";
@@ -200,9 +201,12 @@ export function createInboundWebhooks(options: InboundWebhooksOptions): InboundW
   };
   runner.start(telemetry ? { resolveAgent: registry.resolveAgent, logger, emit, role, runs, telemetry } : { resolveAgent: registry.resolveAgent, logger, emit, role, runs });
   const handle = (request: InboundRequest) => handleInboundWebhook(pipeline, request);
+  const observed = telemetry ? telemetry.observeRequests(handle) : handle;
+  // What the Node and Fetch helpers call: the pipeline's callback form, unless telemetry observes every answer.
+  const respond: Responder = telemetry ? (request, done) => void observed(request).then(done) : (request, done) => runInboundWebhook(pipeline, request, done);
 
-  return {
-    handleInboundWebhook: telemetry ? telemetry.observeRequests(handle) : handle,
+  const hooks: InboundWebhooks = {
+    handleInboundWebhook: observed,
     async close(closeOptions) {
       closing = true;
       telemetry?.close();
@@ -215,5 +219,7 @@ export function createInboundWebhooks(options: InboundWebhooksOptions): InboundW
     runs: createRunsApi(runs, { enqueue: (job) => pipeline.runner.enqueue(job), envelopeOf: runner.envelopeOf?.bind(runner) }),
     webhookIds: Array.isArray(config.webhooks) ? Object.freeze(config.webhooks.map((webhook) => webhook.id)) : undefined,
   };
+  Object.defineProperty(hooks, RESPOND, { value: respond });
+  return hooks;
 }
 

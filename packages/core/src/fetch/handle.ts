@@ -1,4 +1,6 @@
 import type { InboundWebhooks } from "../create-inbound-webhooks";
+import { respondTo } from "../pipeline/respond-to";
+import type { InboundRequest } from "../types";
 import { toInboundRequest, type FetchRequestOptions } from "./request";
 import { toFetchResponse } from "./response";
 
@@ -18,6 +20,12 @@ import { toFetchResponse } from "./response";
  * };
  * ```
  */
-export async function handleFetchRequest(hooks: InboundWebhooks, request: Request, webhookId: string, options?: FetchRequestOptions): Promise<Response> {
-  return toFetchResponse(await hooks.handleInboundWebhook(toInboundRequest(request, webhookId, options)));
+export function handleFetchRequest(hooks: InboundWebhooks, request: Request, webhookId: string, options?: FetchRequestOptions): Promise<Response> {
+  let inbound: InboundRequest;
+  try {
+    inbound = toInboundRequest(request, webhookId, options);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return respondTo(hooks, inbound, toFetchResponse);
 }

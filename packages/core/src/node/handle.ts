@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { InboundWebhooks } from "../create-inbound-webhooks";
+import { respondTo } from "../pipeline/respond-to";
+import type { InboundRequest } from "../types";
 import { toInboundRequest } from "./request";
 import { writeInboundResponse } from "./response";
 
@@ -18,13 +20,21 @@ import { writeInboundResponse } from "./response";
  * }).listen(3000);
  * ```
  */
-export async function handleNodeRequest(
+export function handleNodeRequest(
   hooks: InboundWebhooks,
   req: IncomingMessage,
   res: ServerResponse,
   webhookId: string,
   rawBody?: Uint8Array | string,
 ): Promise<void> {
-  const response = await hooks.handleInboundWebhook(toInboundRequest(req, webhookId, rawBody));
-  if (!res.headersSent && !res.destroyed) writeInboundResponse(res, response);
+  let request: InboundRequest;
+  try {
+    request = toInboundRequest(req, webhookId, rawBody);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  // perf: the answer is written in the turn the body ends (see runInboundWebhook).
+  return respondTo(hooks, request, (response) => {
+    if (!res.headersSent && !res.destroyed) writeInboundResponse(res, response);
+  });
 }

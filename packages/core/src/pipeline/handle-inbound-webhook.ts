@@ -9,7 +9,7 @@ import { HookrunError } from "../errors";
 import { noEvents } from "../events/no-events";
 import { acceptedResponse, ignoredResponse, problemResponse, type AcceptedRun } from "../http/responses";
 import { describeError } from "../logger";
-import type { Runner, RunnerJob } from "../runner/runner";
+import type { EnqueueReceipt, Runner, RunnerJob } from "../runner/runner";
 import type { RunsRecorder } from "../runs/recorder";
 import type { Deadlines } from "../timers/deadlines";
 import type { Envelope, HookrunEvent, InboundHeaders, InboundRequest, InboundResponse, Logger } from "../types";
@@ -53,108 +53,215 @@ class Unauthorized {
   constructor(readonly reason: "unknown_webhook" | "bad_credentials") {}
 }
 
+/** Where a pipeline's answer goes: called once, after every step has run. */
+export type Respond = (response: InboundResponse) => void;
+
 /**
  * DESIGN.md's pipeline, in its order: method, webhook + header auth, body limit, body auth, JSON,
  * triggers (filter, schema), envelope, enqueue, 202. Never rejects: every outcome, including a bug, is a response.
  */
-export async function handleInboundWebhook(pipeline: Pipeline, request: InboundRequest): Promise<InboundResponse> {
-  try {
+export function handleInboundWebhook(pipeline: Pipeline, request: InboundRequest): Promise<InboundResponse> {
+  return new Promise((resolve) => runInboundWebhook(pipeline, request, resolve));
+}
+
+/**
+ * {@link handleInboundWebhook} with the answer handed to `respond`. perf: when every step answers
+ * synchronously (a listed webhook, bearer or HMAC, an in-process runner), `respond` is called in the
+ * turn the body's last byte arrives, as hand-written node:http code answers: no promise, no
+ * microtask between the body and the response.
+ */
+export function runInboundWebhook(pipeline: Pipeline, request: InboundRequest, respond: Respond): void {
+  new Delivery(pipeline, request, respond).start();
+}
+
+/** One request on its way through the pipeline. Each step answers, or hands on to the next. */
+class Delivery {
+  private webhook!: CompiledWebhook;
+  private authenticated = false;
+  private codings: ReturnType<typeof contentCodings> = [];
+  private rawBody!: Uint8Array;
+  private body: Uint8Array | undefined;
+  private payload: unknown;
+  private deliveryId: string | undefined;
+  private envelope!: Envelope;
+  private receivedAt = 0;
+  private readonly runs: AcceptedRun[] = [];
+  private answered = false;
+
+  constructor(
+    private readonly pipeline: Pipeline,
+    private readonly request: InboundRequest,
+    private readonly respond: Respond,
+  ) {}
+
+  start(): void {
+    this.run(this.receive, undefined);
+  }
+
+  /** Runs `step` on `value`, now or once it settles: the only place an answer leaves. */
+  private run<T>(step: Step<T>, value: T | Settling<T>): undefined {
+    if (isThenable(value)) {
+      (value as Settling<T>).then(
+        (settled) => this.run(step, settled),
+        (error: unknown) => this.answer(refusal(this.pipeline, this.request, error)),
+      );
+      return undefined;
+    }
+    let response: Answer;
+    try {
+      response = step.call(this, value as T);
+    } catch (error) {
+      // A throw from `respond` itself (a later step answered) is the caller's, not a refusal.
+      if (this.answered) throw error;
+      response = refusal(this.pipeline, this.request, error);
+    }
+    if (response !== undefined) this.answer(response);
+    return undefined;
+  }
+
+  private answer(response: InboundResponse): void {
+    this.answered = true;
+    this.respond(response);
+  }
+
+  /** 1. Method, then the webhook's id. */
+  private receive(): Answer {
+    const { pipeline, request } = this;
     if (request.method !== "POST") throw METHOD_NOT_ALLOWED;
     if (!pipeline.servesHttp) throw NOT_INGRESS;
     if (pipeline.isClosing()) throw SHUTTING_DOWN;
+    return this.run(this.authenticateHeaders, pipeline.registry.lookup(request.webhookId));
+  }
+
+  /** 2. Header credentials, checked before the body is read. */
+  private authenticateHeaders(webhook: CompiledWebhook | undefined): Answer {
+    const { headers } = this.request;
+    // Unknown ids run a real (always failing) check too, so they take as long as a wrong token.
+    if (!webhook) return this.run(unknownWebhook, DECOY.verify(headers, undefined));
+    this.webhook = webhook;
+    return this.run(this.readBody, anyPasses(this.pipeline, webhook.headerVerifiers, headers, undefined));
+  }
+
+  /** 3. The body, within its limit. */
+  private readBody(authenticated: boolean): Answer {
+    const { pipeline, webhook, request } = this;
     const { headers } = request;
-    // perf: each step may answer synchronously (a listed webhook, bearer, a body already read);
-    // only what is really pending is awaited, since every await is a suspension and a microtask.
-    const found = pipeline.registry.lookup(request.webhookId);
-    const webhook = isThenable(found) ? await found : found;
-    if (!webhook) {
-      await DECOY.verify(headers, undefined);
-      throw new Unauthorized("unknown_webhook");
-    }
-    const checked = anyPasses(pipeline, webhook.headerVerifiers, headers, undefined);
-    const authenticated = isThenable(checked) ? await checked : checked;
     // Without any signature header to check, answer like an unknown id: before the body is read.
     if (!authenticated && !hasBodyCredentials(webhook, headers)) throw new Unauthorized("bad_credentials");
+    this.authenticated = authenticated;
     const declaredLength = checkDeclaredLength(headers, webhook.maxBodyBytes);
-    const codings = contentCodings(headers);
-    const read = readLimitedBody(request.body, webhook.maxBodyBytes, { declaredLength, timeoutMs: pipeline.bodyTimeoutMs, deadlines: pipeline.bodyDeadlines });
-    const rawBody = isThenable(read) ? await read : read;
-    if (!authenticated) await authenticateBody(pipeline, webhook, headers, rawBody);
-    const body = decodeBody(rawBody, codings, webhook.maxBodyBytes);
-    const payload = parseJsonBody(body, pipeline.maxDepth);
-    const deliveryId = webhook.deliveryId(headers, payload);
-    if (webhook.filter && !(await passesFilter(webhook.filter, webhook, payload, deliveryId, headers))) {
-      pipeline.emit({ type: "request.ignored", webhookId: webhook.id, deliveryId });
+    this.codings = contentCodings(headers);
+    const options = { declaredLength, timeoutMs: pipeline.bodyTimeoutMs, deadlines: pipeline.bodyDeadlines };
+    return this.run(this.authenticateBody, readLimitedBody(request.body, webhook.maxBodyBytes, options));
+  }
+
+  /** 4. Signature schemes, over the raw bytes. */
+  private authenticateBody(rawBody: Uint8Array): Answer {
+    this.rawBody = rawBody;
+    if (this.authenticated) return this.parse(true);
+    return this.run(this.parse, anyPasses(this.pipeline, this.webhook.bodyVerifiers, this.request.headers, rawBody));
+  }
+
+  /** 5. JSON, then the webhook's filter. */
+  private parse(authenticated: boolean): Answer {
+    if (!authenticated) throw new Unauthorized("bad_credentials");
+    const { webhook, request } = this;
+    this.body = decodeBody(this.rawBody, this.codings, webhook.maxBodyBytes);
+    this.payload = parseJsonBody(this.body, this.pipeline.maxDepth);
+    this.deliveryId = webhook.deliveryId(request.headers, this.payload);
+    if (!webhook.filter) return this.validate(true);
+    return this.run(this.validate, webhook.filter(this.payload, triggerRequest(webhook.id, this.deliveryId, request.headers)));
+  }
+
+  /** 6. The schema, when the webhook has one. */
+  private validate(passes: unknown): Answer {
+    const { webhook } = this;
+    // Anything but `true` from the filter means this delivery starts nothing.
+    if (passes !== true) {
+      this.pipeline.emit({ type: "request.ignored", webhookId: webhook.id, deliveryId: this.deliveryId });
       return ignoredResponse();
     }
-    const envelope = createEnvelope(webhook.id, webhook.schema ? await validatePayload(webhook.schema, payload) : payload);
-    // Without a schema the decoded body is the payload: the run record keeps it as it came.
-    const recorded = { headers, body: webhook.schema ? undefined : body, rawBytes: rawBody.byteLength };
-    return acceptedResponse(await enqueueRuns(pipeline, webhook, envelope, deliveryId, recorded, request.waitUntil), webhook.id);
-  } catch (error) {
-    return refusal(pipeline, request, error);
+    if (!webhook.schema) return this.enqueue(this.payload);
+    // Only a decoded body that is the payload as the agent gets it is recorded as it came.
+    this.body = undefined;
+    return this.run(this.enqueue, validatePayload(webhook.schema, this.payload));
   }
+
+  /** 7. The envelope, and one job per agent on the runner. */
+  private enqueue(payload: unknown): Answer {
+    this.envelope = createEnvelope(this.webhook.id, payload);
+    this.receivedAt = Date.now();
+    return this.enqueueFrom(0);
+  }
+
+  /**
+   * One job per agent: one for a plain webhook, one per named agent for a fan-out webhook, each
+   * with its own runId. In order, so a refusal (queue full) leaves the earlier runs accepted; a
+   * retry with the same delivery id gets those back as replays and enqueues only the rest.
+   */
+  private enqueueFrom(index: number): Answer {
+    const { pipeline, webhook } = this;
+    const { runner } = pipeline;
+    const { waitUntil } = this.request;
+    const options = waitUntil === undefined ? undefined : { waitUntil };
+    const agents = webhook.agentNames;
+    for (; index < agents.length; index++) {
+      const agent = agents[index];
+      const runId = randomUUID();
+      // perf: two literals rather than a spread of a conditional object literal.
+      const job: RunnerJob =
+        agent === undefined
+          ? { runId, webhookId: webhook.id, envelope: this.envelope, deliveryId: this.deliveryId, receivedAt: this.receivedAt }
+          : { runId, webhookId: webhook.id, envelope: this.envelope, deliveryId: this.deliveryId, receivedAt: this.receivedAt, agent };
+      // perf: an in-process runner takes the job at once; only a runner that must wait is awaited.
+      if (runner.enqueueNow === undefined) {
+        const next = index + 1;
+        return this.run((receipt: EnqueueReceipt) => {
+          this.accepted(job, receipt);
+          return this.enqueueFrom(next);
+        }, runner.enqueue(job, options));
+      }
+      this.accepted(job, runner.enqueueNow(job, options));
+    }
+    // 8. 202.
+    return acceptedResponse(this.runs, webhook.id);
+  }
+
+  private accepted(job: RunnerJob, receipt: EnqueueReceipt): void {
+    const { pipeline, webhook } = this;
+    const { replayed } = receipt;
+    const { agent } = job;
+    if (!replayed) pipeline.runs.accepted(job, this.request.headers, this.body, this.rawBody.byteLength);
+    if (pipeline.emit !== noEvents) {
+      pipeline.emit(
+        agent === undefined
+          ? { type: "request.accepted", webhookId: webhook.id, runId: receipt.runId, deliveryId: job.deliveryId, replayed }
+          : { type: "request.accepted", webhookId: webhook.id, runId: receipt.runId, deliveryId: job.deliveryId, replayed, agent },
+      );
+    }
+    this.runs.push({ agent, runId: receipt.runId, replayed });
+  }
+}
+
+/** A promise, or anything else that calls back once (a body read under way). */
+interface Settling<T> {
+  then(onValue: (value: T) => void, onError: (error: unknown) => void): unknown;
+}
+
+/** A step's outcome: the answer, or `undefined` when a later step (now or once settled) gives it. */
+type Answer = InboundResponse | undefined;
+type Step<T> = (this: Delivery, value: T) => Answer;
+
+function unknownWebhook(): never {
+  throw new Unauthorized("unknown_webhook");
 }
 
 function hasBodyCredentials(webhook: CompiledWebhook, headers: InboundHeaders): boolean {
   return webhook.bodyVerifiers.some((verifier) => verifier.hasCredentials?.(headers) !== false);
 }
 
-function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
-  return typeof value === "object" && value !== null && typeof (value as PromiseLike<T>).then === "function";
-}
-
-/**
- * One job per agent: one for a plain webhook, one per named agent for a fan-out webhook, each
- * with its own runId. In order, so a refusal (queue full) leaves the earlier runs accepted; a
- * retry with the same delivery id gets those back as replays and enqueues only the rest.
- */
-async function enqueueRuns(
-  pipeline: Pipeline,
-  webhook: CompiledWebhook,
-  envelope: Envelope,
-  deliveryId: string | undefined,
-  recorded: { headers: InboundHeaders; body: Uint8Array | undefined; rawBytes: number },
-  waitUntil: InboundRequest["waitUntil"],
-): Promise<AcceptedRun[]> {
-  const receivedAt = Date.now();
-  const options = waitUntil === undefined ? undefined : { waitUntil };
-  const runs: AcceptedRun[] = [];
-  for (const agent of webhook.agentNames) {
-    const runId = randomUUID();
-    // perf: two literals rather than a spread of a conditional object literal.
-    const job: RunnerJob =
-      agent === undefined
-        ? { runId, webhookId: webhook.id, envelope, deliveryId, receivedAt }
-        : { runId, webhookId: webhook.id, envelope, deliveryId, receivedAt, agent };
-    const receipt = await pipeline.runner.enqueue(job, options);
-    const replayed = receipt.replayed;
-    if (!replayed) pipeline.runs.accepted(job, recorded.headers, recorded.body, recorded.rawBytes);
-    if (pipeline.emit !== noEvents) {
-      pipeline.emit(
-        agent === undefined
-          ? { type: "request.accepted", webhookId: webhook.id, runId: receipt.runId, deliveryId, replayed }
-          : { type: "request.accepted", webhookId: webhook.id, runId: receipt.runId, deliveryId, replayed, agent },
-      );
-    }
-    runs.push({ agent, runId: receipt.runId, replayed });
-  }
-  return runs;
-}
-
-/** The webhook's filter: anything but `true` means this delivery starts nothing. */
-async function passesFilter(
-  filter: NonNullable<CompiledWebhook["filter"]>,
-  webhook: CompiledWebhook,
-  payload: unknown,
-  deliveryId: string | undefined,
-  headers: InboundHeaders,
-): Promise<boolean> {
-  return (await filter(payload, triggerRequest(webhook.id, deliveryId, headers))) === true;
-}
-
-async function authenticateBody(pipeline: Pipeline, webhook: CompiledWebhook, headers: InboundHeaders, rawBody: Uint8Array): Promise<void> {
-  if (!(await anyPasses(pipeline, webhook.bodyVerifiers, headers, rawBody))) throw new Unauthorized("bad_credentials");
+function isThenable<V>(value: V): value is Extract<V, { then: unknown }> {
+  return typeof value === "object" && value !== null && typeof (value as { then?: unknown }).then === "function";
 }
 
 /** `true` when one verifier passes; synchronous as long as every verifier answers synchronously. */

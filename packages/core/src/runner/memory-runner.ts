@@ -6,7 +6,7 @@ import { describeError } from "../logger";
 import { KeyRing } from "../flat/key-ring";
 import { Deadlines } from "../timers/deadlines";
 import { Attempt, backoffDelay, raceTimeout, reportFailure } from "./execute-run";
-import type { DeadLetter, EnqueueReceipt, Runner, RunnerHost, RunnerJob } from "./runner";
+import type { DeadLetter, EnqueueOptions, EnqueueReceipt, Runner, RunnerHost, RunnerJob } from "./runner";
 import { runnerOptionsSchema, type RunnerOptions } from "./runner-options";
 
 const optionsSchema = runnerOptionsSchema.extend({
@@ -201,6 +201,24 @@ export function memoryRunner(options: MemoryRunnerOptions = {}): Runner {
     for (const attempt of running) attempt.abort(closeReason);
   }
 
+  function enqueueNow(job: RunnerJob, enqueueOptions?: EnqueueOptions): EnqueueReceipt {
+    if (!host) throw new Error("memoryRunner: enqueue() before start()");
+    if (closing) throw SHUTTING_DOWN;
+    // A replay is asked for on purpose: its delivery id must not turn it into the first run.
+    const key =
+      job.deliveryId !== undefined && config.idempotencyTtlMs > 0 && job.replayOf === undefined ? `${job.webhookId}\n${job.agent ?? ""}\n${job.deliveryId}` : undefined;
+    const firstRunId = key === undefined ? undefined : recall(key);
+    if (firstRunId !== undefined) return { runId: firstRunId, replayed: true };
+    // Jobs that will find a free slot on the next turn are not waiting; pending retries are.
+    const waiting = Math.max(0, queued() - (config.concurrency - running.size)) + retrying.size;
+    if (waiting >= config.maxQueued) throw QUEUE_FULL;
+    fresh.push(attemptOf(job, 1));
+    if (key !== undefined) remember(key, job.runId);
+    if (enqueueOptions?.waitUntil) keepAlive(job, enqueueOptions.waitUntil);
+    schedulePump();
+    return { runId: job.runId, replayed: false };
+  }
+
   return {
     name: "memory",
     roles: ["both"],
@@ -208,23 +226,8 @@ export function memoryRunner(options: MemoryRunnerOptions = {}): Runner {
     start(runnerHost) {
       host = runnerHost;
     },
-    async enqueue(job, enqueueOptions): Promise<EnqueueReceipt> {
-      if (!host) throw new Error("memoryRunner: enqueue() before start()");
-      if (closing) throw SHUTTING_DOWN;
-      // A replay is asked for on purpose: its delivery id must not turn it into the first run.
-      const key =
-        job.deliveryId !== undefined && config.idempotencyTtlMs > 0 && job.replayOf === undefined ? `${job.webhookId}\n${job.agent ?? ""}\n${job.deliveryId}` : undefined;
-      const firstRunId = key === undefined ? undefined : recall(key);
-      if (firstRunId !== undefined) return { runId: firstRunId, replayed: true };
-      // Jobs that will find a free slot on the next turn are not waiting; pending retries are.
-      const waiting = Math.max(0, queued() - (config.concurrency - running.size)) + retrying.size;
-      if (waiting >= config.maxQueued) throw QUEUE_FULL;
-      fresh.push(attemptOf(job, 1));
-      if (key !== undefined) remember(key, job.runId);
-      if (enqueueOptions?.waitUntil) keepAlive(job, enqueueOptions.waitUntil);
-      schedulePump();
-      return { runId: job.runId, replayed: false };
-    },
+    enqueue: async (job, enqueueOptions) => enqueueNow(job, enqueueOptions),
+    enqueueNow,
     async deadLetters(query) {
       const limit = query?.limit ?? 100;
       return deadLetters.slice(-limit).reverse();

@@ -113,6 +113,12 @@ export interface Runner {
   /** Called once by `createInboundWebhooks`. */
   start(host: RunnerHost): void;
   enqueue(job: RunnerJob, options?: EnqueueOptions): Promise<EnqueueReceipt>;
+  /**
+   * `enqueue` for a runner that holds its jobs in this process: the receipt at once, or a thrown
+   * `HookrunError`. When a runner has it, the pipeline answers in the turn the body ends, with no
+   * promise in between; a runner that must wait for something (Redis) leaves it out.
+   */
+  enqueueNow?(job: RunnerJob, options?: EnqueueOptions): EnqueueReceipt;
   /** Most recent dead letters first, at most `limit` (default 100). */
   deadLetters(options?: { limit?: number }): Promise<DeadLetter[]>;
   /** Runs waiting and running now (for a shared backend such as Redis, across every process). */

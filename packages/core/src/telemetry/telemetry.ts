@@ -205,6 +205,8 @@ class OtelTelemetry implements Telemetry {
     if (!this.tracing) return runner;
     const { api, destination } = this;
     const traced = Object.create(runner) as Runner;
+    // Every job goes through the traced enqueue below, never around it.
+    traced.enqueueNow = undefined;
     traced.enqueue = (job, options) => {
       const tracer = this.tracer;
       if (!tracer) return runner.enqueue(job, options);
