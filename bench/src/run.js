@@ -29,6 +29,7 @@ const { values: args } = parseArgs({
     duration: { type: "string" },
     warmup: { type: "string" },
     "cpu-prof": { type: "boolean", default: false },
+    "one-process": { type: "boolean", default: false },
     "no-abuse": { type: "boolean", default: false },
     "abuse-only": { type: "boolean", default: false },
     scenarios: { type: "string" },
@@ -42,7 +43,10 @@ const smoke = args.smoke;
 const settings = {
   rounds: Number(args.rounds ?? (smoke ? 1 : 5)),
   duration: Number(args.duration ?? (smoke ? 0.5 : 2.5)),
-  warmup: Number(args.warmup ?? (smoke ? 0.25 : 2)),
+  warmup: Number(args.warmup ?? (smoke ? 0.25 : 1.5)),
+  // A fresh process per server every round; one process for all rounds with --one-process, and
+  // with --cpu-prof (one profile per server and size).
+  fresh: !args["one-process"] && !args["cpu-prof"],
   sizes: (args.sizes ?? "1k,64k,1m").split(","),
   abuse: smoke ? { clients: 10, bytesEach: 2 * 1024 * 1024, timeoutMs: 15_000 } : { clients: 200, bytesEach: 20 * 1024 * 1024, timeoutMs: 30_000 },
 };
@@ -148,8 +152,8 @@ const median = (values) => {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 
-async function benchSize(size) {
-  const body = makePayload(SIZES[size]);
+/** Starts every selected server for one size (a failure to start is recorded, the rest go on). */
+async function startServers(size) {
   const servers = [];
   for (const [name] of SERVERS) {
     try {
@@ -158,38 +162,56 @@ async function benchSize(size) {
       failures.push(`${name}: ${error.message}`);
     }
   }
-  const rounds = new Map(servers.map((server) => [server.name, []]));
+  return servers;
+}
+
+async function benchSize(size, body = makePayload(SIZES[size])) {
+  const rounds = new Map(SERVERS.map(([name]) => [name, []]));
+  const peaks = new Map();
+  let servers = [];
   try {
-    for (const server of servers) if (settings.warmup > 0) await load(server, body, size, settings.warmup);
-    // Rounds are interleaved (A B C, B C A, ...), so drift in the shared machine's load is spread
-    // over every server instead of landing on whichever ran last.
     for (let round = 0; round < settings.rounds; round++) {
+      // Fresh processes every round (unless one process per server was asked for): one Node
+      // process can settle into a state 10-30 % slower than another running the same code (seen
+      // on this 2-core VM, for node-raw and hookrun alike), so a median over processes is what
+      // tells two servers apart, not a median over one process's rounds.
+      if (round === 0 || settings.fresh) {
+        await Promise.all(servers.map((server) => server.stop()));
+        servers = await startServers(size);
+        for (const server of servers) if (settings.warmup > 0) await load(server, body, size, settings.warmup);
+      }
+      // Rounds are interleaved (A B C, B C A, ...), so drift in the shared machine's load is spread
+      // over every server instead of landing on whichever ran last.
       const order = servers.map((_, i) => servers[(i + round) % servers.length]);
       for (const server of order) {
         const result = await load(server, body, size, settings.duration);
         rounds.get(server.name).push(result);
         process.stderr.write(`  ${size} round ${round + 1} ${server.name}: ${Math.round(result.rps)} req/s, ${result.cpuPerRequest.toFixed(1)} µs CPU/req\n`);
       }
+      if (settings.fresh || round === settings.rounds - 1) {
+        for (const server of servers) peaks.set(server.name, Math.max(peaks.get(server.name) ?? 0, await server.peakRss()));
+      }
     }
-    const rows = [];
-    for (const server of servers) {
-      const results = rounds.get(server.name);
-      rows.push({
-        server: server.name,
-        baseline: SERVERS.find(([name]) => name === server.name)[1],
-        rps: median(results.map((r) => r.rps)),
-        p50: median(results.map((r) => r.p50)),
-        p99: median(results.map((r) => r.p99)),
-        cpuPerRequest: median(results.map((r) => r.cpuPerRequest)),
-        peakRss: await server.peakRss(),
-        rounds: results.map((r) => Math.round(r.rps)),
-        errors: results.reduce((sum, r) => sum + r.errors, 0),
-      });
-    }
-    return rows;
   } finally {
     await Promise.all(servers.map((server) => server.stop()));
   }
+  const rows = [];
+  for (const [name, baseline] of SERVERS) {
+    const results = rounds.get(name);
+    if (results.length === 0) continue;
+    rows.push({
+      server: name,
+      baseline,
+      rps: median(results.map((r) => r.rps)),
+      p50: median(results.map((r) => r.p50)),
+      p99: median(results.map((r) => r.p99)),
+      cpuPerRequest: median(results.map((r) => r.cpuPerRequest)),
+      peakRss: peaks.get(name) ?? NaN,
+      rounds: results.map((r) => Math.round(r.rps)),
+      errors: results.reduce((sum, r) => sum + r.errors, 0),
+    });
+  }
+  return rows;
 }
 
 async function abuseOne(name) {
@@ -254,7 +276,7 @@ const header = [
   "",
   `- date: ${startedAt.toISOString()}`,
   `- machine: ${cpus()[0]?.model ?? "unknown"}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB`,
-  `- node ${process.version}, autocannon 9, ${settings.rounds} round(s) × ${settings.duration} s after ${settings.warmup} s warm-up, median reported`,
+  `- node ${process.version}, autocannon 9, ${settings.rounds} round(s) × ${settings.duration} s after ${settings.warmup} s warm-up, ${settings.fresh ? "a fresh process per server each round" : "one process per server"}, median reported`,
   `- command: pnpm --filter @hookrun/bench bench${argv.length ? ` ${argv.join(" ")}` : ""}`,
   "- hookrun servers: default createInboundWebhooks options (default memoryRunner(), limits and logger); any non-202 fails the round",
   githubReady ? "- github(): exported by @hookrun/core, octokit rows included" : "- github(): not exported by @hookrun/core yet, octokit rows skipped",
