@@ -58,7 +58,8 @@ export class KeyRing {
     }
     const entry = ++this.last;
     const slot = entry & this.mask;
-    const hash = hashOf(key);
+    // perf: a key is usually looked up (not found) just before it is added: hash it once.
+    const hash = key === this.probeKey ? this.probeHash : hashOf(key);
     this.hashes[slot] = hash;
     this.values[slot] = value;
     const base = slot * 6;
@@ -119,7 +120,7 @@ export class KeyRing {
 
   // The key being looked up, and its hash.
   private probeKey = "";
-  private probeHash = 0;
+  private probeHash = hashOf("");
 
   /** The first table position holding `key`, or -1. */
   private probe(key: string): number {

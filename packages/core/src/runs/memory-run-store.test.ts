@@ -223,4 +223,27 @@ describe("memoryRunStore against a model", () => {
     expect((await store.get("whole"))?.envelope?.payload).toEqual({ whole: big });
     expect((await store.get("view"))?.envelope?.payload).toEqual({ view: big });
   });
+
+  it("gives back request metadata exactly as it was written, whatever the headers hold", async () => {
+    const store = memoryRunStore();
+    const header = fc.string({ unit: "binary", maxLength: 12 });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.dictionary(header, fc.string({ unit: "binary", maxLength: 40 }), { maxKeys: 6 }),
+        fc.option(fc.string({ unit: "binary", maxLength: 20 }), { nil: undefined }),
+        fc.nat(),
+        async (headers, contentType, bytes) => {
+          // A NUL in a name or value (never sent over HTTP, possible from a hand-built request) too.
+          const request = contentType === undefined ? { headers, bytes } : { headers, contentType, bytes };
+          const runId = `r${bytes}-${Math.random()}`;
+          store.created({ runId, webhookId: "a", deliveryId: undefined, receivedAt: Date.now(), request });
+          expect((await store.get(runId))?.request).toEqual(request);
+        },
+      ),
+      { numRuns: 300 },
+    );
+    const withNul = { headers: { "x-a\u0000b": "v\u0000w", "content-type": "application/json" }, contentType: "application/json", bytes: 3 };
+    store.created({ runId: "nul", webhookId: "a", deliveryId: undefined, receivedAt: Date.now(), request: withNul });
+    expect((await store.get("nul"))?.request).toEqual(withNul);
+  });
 });

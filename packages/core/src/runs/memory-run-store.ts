@@ -4,6 +4,7 @@ import { HookrunError } from "../errors";
 import { ByteRegions } from "../flat/byte-regions";
 import { KeyRing } from "../flat/key-ring";
 import { textOf } from "./recorder";
+import { requestFromText, requestText } from "./request-text";
 import { DEFAULT_MAX_REFUSED, DEFAULT_MAX_RUN_AGE_MS, DEFAULT_MAX_RUN_BYTES, DEFAULT_MAX_RUNS } from "./options";
 import { SeqList } from "../flat/seq-list";
 import type {
@@ -11,7 +12,6 @@ import type {
   RunAttemptRecord,
   RunPage,
   RunRecord,
-  RunRequestMetadata,
   RunRetention,
   RunStatus,
   RunStore,
@@ -401,7 +401,7 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
       if (envelopeOmitted[slot]) record.envelopeOmitted = ENVELOPE_OMITTED[envelopeOmitted[slot]!];
       if (flags[slot]! & REDACTED) record.redacted = true;
       const metadata = textAt(seq, METADATA);
-      if (metadata !== undefined) record.request = JSON.parse(metadata) as RunRequestMetadata;
+      if (metadata !== undefined) record.request = requestFromText(metadata);
     }
     if (extra?.replayOf !== undefined) record.replayOf = extra.replayOf;
     if (extra?.replayReason !== undefined) record.replayReason = extra.replayReason;
@@ -423,8 +423,8 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
       const slot = seq & mask;
       let added = 0;
       if (start.payloadJson !== undefined) added += store(seq, PAYLOAD, start.payloadJson);
-      // perf: the metadata is one short JSON text in the segment, not an object graph on the heap.
-      if (start.request) added += store(seq, METADATA, JSON.stringify(start.request));
+      // perf: the metadata is one short text in the segment, not an object graph on the heap.
+      if (start.request) added += store(seq, METADATA, requestText(start.request));
       flags[slot] = CREATED | (start.redacted ? REDACTED : 0);
       envelopeOmitted[slot] = start.envelopeOmitted === undefined ? 0 : ENVELOPE_OMITTED.indexOf(start.envelopeOmitted);
       if (start.replayOf !== undefined) coldOf(seq).replayOf = start.replayOf;
