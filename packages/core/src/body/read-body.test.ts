@@ -164,6 +164,22 @@ describe("JSON body", () => {
     expect((await runs.waitFor(bodyOf<{ runId: string }>(response).runId)).envelope.payload).toEqual({ text: "\uFEFF kept" });
   });
 
+  it("decodes a body at the limit exactly, ASCII or not (ASCII takes a faster decode)", async () => {
+    const { hooks, request, runs } = contractHooks();
+    const ascii = jsonOfSize(LIMIT);
+    // The same size with one character of every UTF-8 length (2, 3 and 4 bytes): 10 bytes more.
+    const mixed = `{"pad":"${"x".repeat(LIMIT - 20)}é€😀"}`;
+    for (const text of [ascii, mixed]) {
+      expect(Buffer.byteLength(text)).toBeLessThanOrEqual(LIMIT);
+      const response = await hooks.handleInboundWebhook(request({ body: Buffer.from(text) }));
+      expect(response.status).toBe(202);
+      expect((await runs.waitFor(bodyOf<{ runId: string }>(response).runId)).envelope.payload).toEqual(JSON.parse(text));
+    }
+    // A Latin-1 byte that is not UTF-8 is still refused, not read as Latin-1.
+    const latin1 = await hooks.handleInboundWebhook(request({ body: Buffer.from('{"a":"caf\xe9"}', "latin1") }));
+    expect(bodyOf<{ code: string }>(latin1).code).toBe("invalid_json");
+  });
+
   it("keeps every JSON value type as parsed", async () => {
     const { hooks, request, runs } = contractHooks();
     for (const text of ["null", "0", "-1.5e3", "true", '"s"', "[]", '{"nested":{"a":[{"b":null}]}}']) {
