@@ -38,6 +38,22 @@ export type MemoryRunStoreOptions = Partial<RunRetention>;
 const RECORD_BYTES = 600;
 const ATTEMPT_BYTES = 160;
 const LINE_BYTES = 48;
+// Fields of a run's row in `nums`.
+const RECEIVED_AT = 0;
+const STARTED_AT = 1;
+const FINISHED_AT = 2;
+const FIRST_START = 3;
+const FIRST_END = 4;
+const FIRST_DURATION = 5;
+const RUN_BYTES = 6;
+const DELIVERY_ENTRY = 7;
+const NUMS = 8;
+// Fields of a run's row in `marks`.
+const STATUS = 0;
+const FLAGS = 1;
+const ENVELOPE_OMITTED_AT = 2;
+const RESULT_OMITTED_AT = 3;
+const MARKS = 4;
 /**
  * Bytes of one segment of payloads, metadata and results: an eighth of what the store may hold
  * (`maxBytes`, or 2 KiB a run when `maxRuns` bounds it first), within [16 KiB, 1 MiB]; the store
@@ -105,23 +121,17 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
   let lastSeq = 0;
   let bytes = 0;
 
-  let receivedAt = new Float64Array(capacity);
-  let startedAt = new Float64Array(capacity);
-  let finishedAt = new Float64Array(capacity);
-  let firstStart = new Float64Array(capacity);
-  let firstEnd = new Float64Array(capacity);
-  let firstDuration = new Float64Array(capacity);
-  let runBytes = new Float64Array(capacity);
-  let status = new Uint8Array(capacity);
-  let flags = new Uint8Array(capacity);
-  let envelopeOmitted = new Uint8Array(capacity);
-  let resultOmitted = new Uint8Array(capacity);
+  // A run's numbers side by side in one row (NUMS of them), its small codes in another (MARKS).
+  // perf: under load the HTTP stack evicts the store from the CPU caches between runs, so every
+  // cache line a run touches is a miss; a column per field made that twelve lines per run (and as
+  // many again for the oldest run, dropped), rows make it two or three.
+  let nums = new Float64Array(capacity * NUMS);
+  let marks = new Uint8Array(capacity * MARKS);
   // Addresses in `regions`: payload, request metadata, result (segment id -1: none).
   let addresses = new Int32Array(capacity * 9);
   // Run ids and delivery ids are sender-facing strings created per request: kept as bytes (see
   // KeyRing). A run's id entry follows from its seq (one entry per run, in seq order); its
-  // delivery-id entry is kept per slot (-1: no delivery id).
-  let deliveryEntry = new Float64Array(capacity);
+  // delivery-id entry is in its row (DELIVERY_ENTRY, -1: no delivery id).
   let webhookIds: Array<string | undefined> = new Array(capacity);
   let agents: Array<string | undefined> = new Array(capacity);
   let cold: Array<Cold | undefined> = new Array(capacity);
@@ -129,7 +139,7 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
   const ids = new KeyRing(retention.maxRuns);
   const deliveries = new KeyRing(retention.maxRuns);
   // Indexes are sorted by (receivedAt, seq): exact time bounds whatever order runs arrive in.
-  const timeOf = (seq: number) => receivedAt[seq & mask]!;
+  const timeOf = (seq: number) => nums[(seq & mask) * NUMS + RECEIVED_AT]!;
   const all = new SeqList(timeOf);
   const byStatus = STATUS_CODES.map(() => new SeqList(timeOf));
   const byWebhook = new Map<string, SeqList>();
@@ -164,19 +174,9 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
       }
       return to;
     };
-    receivedAt = move(receivedAt, new Float64Array(capacity));
-    startedAt = move(startedAt, new Float64Array(capacity));
-    finishedAt = move(finishedAt, new Float64Array(capacity));
-    firstStart = move(firstStart, new Float64Array(capacity));
-    firstEnd = move(firstEnd, new Float64Array(capacity));
-    firstDuration = move(firstDuration, new Float64Array(capacity));
-    runBytes = move(runBytes, new Float64Array(capacity));
-    status = move(status, new Uint8Array(capacity));
-    flags = move(flags, new Uint8Array(capacity));
-    envelopeOmitted = move(envelopeOmitted, new Uint8Array(capacity));
-    resultOmitted = move(resultOmitted, new Uint8Array(capacity));
+    nums = move(nums, new Float64Array(capacity * NUMS), NUMS);
+    marks = move(marks, new Uint8Array(capacity * MARKS), MARKS);
     addresses = move(addresses, new Int32Array(capacity * 9), 9);
-    deliveryEntry = move(deliveryEntry, new Float64Array(capacity));
     webhookIds = move(webhookIds, new Array<string | undefined>(capacity));
     agents = move(agents, new Array<string | undefined>(capacity));
     cold = move(cold, new Array<Cold | undefined>(capacity));
@@ -195,7 +195,7 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
     return (lastRunSeq = ids.value(entry));
   }
   const runIdOf = (seq: number) => ids.key(seq - firstSeq + ids.first);
-  const deliveryIdOf = (slot: number) => (deliveryEntry[slot]! < 0 ? undefined : deliveries.key(deliveryEntry[slot]!));
+  const deliveryIdOf = (slot: number) => (nums[slot * NUMS + DELIVERY_ENTRY]! < 0 ? undefined : deliveries.key(nums[slot * NUMS + DELIVERY_ENTRY]!));
 
   function listOf(webhookId: string): SeqList {
     let list = byWebhook.get(webhookId);
@@ -218,20 +218,20 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
     }
     const seq = ++lastSeq;
     const slot = seq & mask;
-    receivedAt[slot] = seed.receivedAt;
-    startedAt[slot] = NaN;
-    finishedAt[slot] = NaN;
-    firstStart[slot] = NaN;
-    firstEnd[slot] = NaN;
-    firstDuration[slot] = NaN;
-    runBytes[slot] = RECORD_BYTES;
-    status[slot] = 0;
-    flags[slot] = 0;
-    envelopeOmitted[slot] = 0;
-    resultOmitted[slot] = 0;
+    nums[slot * NUMS + RECEIVED_AT] = seed.receivedAt;
+    nums[slot * NUMS + STARTED_AT] = NaN;
+    nums[slot * NUMS + FINISHED_AT] = NaN;
+    nums[slot * NUMS + FIRST_START] = NaN;
+    nums[slot * NUMS + FIRST_END] = NaN;
+    nums[slot * NUMS + FIRST_DURATION] = NaN;
+    nums[slot * NUMS + RUN_BYTES] = RECORD_BYTES;
+    marks[slot * MARKS + STATUS] = 0;
+    marks[slot * MARKS + FLAGS] = 0;
+    marks[slot * MARKS + ENVELOPE_OMITTED_AT] = 0;
+    marks[slot * MARKS + RESULT_OMITTED_AT] = 0;
     addresses.fill(-1, slot * 9, slot * 9 + 9);
     ids.add(seed.runId, seq);
-    deliveryEntry[slot] = seed.deliveryId === undefined ? -1 : deliveries.add(seed.deliveryId, seq);
+    nums[slot * NUMS + DELIVERY_ENTRY] = seed.deliveryId === undefined ? -1 : deliveries.add(seed.deliveryId, seq);
     webhookIds[slot] = seed.webhookId;
     agents[slot] = seed.agent;
     cold[slot] = seed.replayOf === undefined ? undefined : { replayOf: seed.replayOf };
@@ -248,10 +248,10 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
     const seq = firstSeq;
     const slot = seq & mask;
     const webhookId = webhookIds[slot]!;
-    const code = status[slot]!;
+    const code = marks[slot * MARKS + STATUS]!;
     // Entries were added in seq order: this run's are the oldest.
     ids.dropOldest();
-    if (deliveryEntry[slot]! >= 0) deliveries.dropOldest();
+    if (nums[slot * NUMS + DELIVERY_ENTRY]! >= 0) deliveries.dropOldest();
     all.remove(seq);
     byStatus[code]!.remove(seq);
     const hook = byWebhook.get(webhookId)!;
@@ -260,7 +260,7 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
       byWebhook.delete(webhookId);
       byWebhookStatus.delete(webhookId);
     } else webhookStatusList(webhookId, code, false)?.remove(seq);
-    bytes -= runBytes[slot]!;
+    bytes -= nums[slot * NUMS + RUN_BYTES]!;
     // Let go of the strings and objects now, not when the slot is reused.
     webhookIds[slot] = agents[slot] = undefined;
     cold[slot] = undefined;
@@ -271,7 +271,7 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
   function enforce(now: number, keep?: number): void {
     const cutoff = now - retention.maxAgeMs;
     while (firstSeq <= lastSeq) {
-      if (receivedAt[firstSeq & mask]! >= cutoff && lastSeq - firstSeq < retention.maxRuns && (bytes <= retention.maxBytes || firstSeq === keep)) break;
+      if (nums[(firstSeq & mask) * NUMS + RECEIVED_AT]! >= cutoff && lastSeq - firstSeq < retention.maxRuns && (bytes <= retention.maxBytes || firstSeq === keep)) break;
       drop();
     }
     regions.release(firstSeq);
@@ -279,18 +279,18 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
 
   function setStatus(seq: number, code: number): void {
     const slot = seq & mask;
-    const was = status[slot]!;
+    const was = marks[slot * MARKS + STATUS]!;
     if (was === code) return;
     const webhookId = webhookIds[slot]!;
     byStatus[was]!.remove(seq);
     webhookStatusList(webhookId, was, false)?.remove(seq);
-    status[slot] = code;
+    marks[slot * MARKS + STATUS] = code;
     byStatus[code]!.add(seq);
     webhookStatusList(webhookId, code, true)!.add(seq);
   }
 
   function addBytes(seq: number, delta: number): void {
-    runBytes[seq & mask] = runBytes[seq & mask]! + delta;
+    nums[(seq & mask) * NUMS + RUN_BYTES] = nums[(seq & mask) * NUMS + RUN_BYTES]! + delta;
     bytes += delta;
   }
 
@@ -301,11 +301,11 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
 
   /** The lone plain first attempt kept in the typed arrays, as an object (none when it has not started). */
   function firstAttemptOf(slot: number): Attempt | undefined {
-    if (Number.isNaN(firstStart[slot]!)) return undefined;
-    const first: Attempt = { attempt: 1, startedAt: firstStart[slot]! };
-    if (!Number.isNaN(firstEnd[slot]!)) {
-      first.finishedAt = firstEnd[slot]!;
-      first.durationMs = firstDuration[slot]!;
+    if (Number.isNaN(nums[slot * NUMS + FIRST_START]!)) return undefined;
+    const first: Attempt = { attempt: 1, startedAt: nums[slot * NUMS + FIRST_START]! };
+    if (!Number.isNaN(nums[slot * NUMS + FIRST_END]!)) {
+      first.finishedAt = nums[slot * NUMS + FIRST_END]!;
+      first.durationMs = nums[slot * NUMS + FIRST_DURATION]!;
     }
     return first;
   }
@@ -336,12 +336,12 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
   function matches(seq: number, query: RunStoreQuery): boolean {
     const slot = seq & mask;
     return (
-      (query.status === undefined || status[slot] === CODE[query.status]) &&
+      (query.status === undefined || marks[slot * MARKS + STATUS] === CODE[query.status]) &&
       (query.webhookId === undefined || webhookIds[slot] === query.webhookId) &&
       (query.deliveryId === undefined || deliveryIdOf(slot) === query.deliveryId) &&
       (query.runId === undefined || runIdOf(seq) === query.runId) &&
-      (query.since === undefined || receivedAt[slot]! >= query.since) &&
-      (query.until === undefined || receivedAt[slot]! <= query.until)
+      (query.since === undefined || nums[slot * NUMS + RECEIVED_AT]! >= query.since) &&
+      (query.until === undefined || nums[slot * NUMS + RECEIVED_AT]! <= query.until)
     );
   }
 
@@ -381,25 +381,25 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
       runId: runIdOf(seq),
       webhookId,
       deliveryId: deliveryIdOf(slot),
-      status: STATUS_CODES[status[slot]!]!,
-      receivedAt: receivedAt[slot]!,
+      status: STATUS_CODES[marks[slot * MARKS + STATUS]!]!,
+      receivedAt: nums[slot * NUMS + RECEIVED_AT]!,
       attempts,
       replays: extra?.replays ? [...extra.replays] : [],
     };
     if (agents[slot] !== undefined) record.agent = agents[slot];
-    if (!Number.isNaN(startedAt[slot]!)) record.startedAt = startedAt[slot]!;
-    if (!Number.isNaN(finishedAt[slot]!)) {
-      record.finishedAt = finishedAt[slot]!;
-      record.durationMs = finishedAt[slot]! - receivedAt[slot]!;
+    if (!Number.isNaN(nums[slot * NUMS + STARTED_AT]!)) record.startedAt = nums[slot * NUMS + STARTED_AT]!;
+    if (!Number.isNaN(nums[slot * NUMS + FINISHED_AT]!)) {
+      record.finishedAt = nums[slot * NUMS + FINISHED_AT]!;
+      record.durationMs = nums[slot * NUMS + FINISHED_AT]! - nums[slot * NUMS + RECEIVED_AT]!;
     }
     const result = textAt(seq, RESULT);
     if (result !== undefined) record.result = JSON.parse(result);
-    if (resultOmitted[slot]) record.resultOmitted = RESULT_OMITTED[resultOmitted[slot]!];
-    if (flags[slot]! & CREATED) {
+    if (marks[slot * MARKS + RESULT_OMITTED_AT]) record.resultOmitted = RESULT_OMITTED[marks[slot * MARKS + RESULT_OMITTED_AT]!];
+    if (marks[slot * MARKS + FLAGS]! & CREATED) {
       const payload = textAt(seq, PAYLOAD);
       if (payload !== undefined) record.envelope = { page: "inbound_webhook", inboundWebhookId: webhookId, payload: JSON.parse(textOf(payload)) };
-      if (envelopeOmitted[slot]) record.envelopeOmitted = ENVELOPE_OMITTED[envelopeOmitted[slot]!];
-      if (flags[slot]! & REDACTED) record.redacted = true;
+      if (marks[slot * MARKS + ENVELOPE_OMITTED_AT]) record.envelopeOmitted = ENVELOPE_OMITTED[marks[slot * MARKS + ENVELOPE_OMITTED_AT]!];
+      if (marks[slot * MARKS + FLAGS]! & REDACTED) record.redacted = true;
       const metadata = textAt(seq, METADATA);
       if (metadata !== undefined) record.request = requestFromText(metadata);
     }
@@ -425,8 +425,8 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
       if (start.payloadJson !== undefined) added += store(seq, PAYLOAD, start.payloadJson);
       // perf: the metadata is one short text in the segment, not an object graph on the heap.
       if (start.request) added += store(seq, METADATA, requestText(start.request));
-      flags[slot] = CREATED | (start.redacted ? REDACTED : 0);
-      envelopeOmitted[slot] = start.envelopeOmitted === undefined ? 0 : ENVELOPE_OMITTED.indexOf(start.envelopeOmitted);
+      marks[slot * MARKS + FLAGS] = CREATED | (start.redacted ? REDACTED : 0);
+      marks[slot * MARKS + ENVELOPE_OMITTED_AT] = start.envelopeOmitted === undefined ? 0 : ENVELOPE_OMITTED.indexOf(start.envelopeOmitted);
       if (start.replayOf !== undefined) coldOf(seq).replayOf = start.replayOf;
       if (start.replayReason !== undefined) {
         coldOf(seq).replayReason = start.replayReason;
@@ -439,19 +439,19 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
       const known = seqOf(seed.runId);
       const seq = live(known) ? known : add(seed);
       const slot = seq & mask;
-      if (plainFirst(seq, number)) firstStart[slot] = at;
+      if (plainFirst(seq, number)) nums[slot * NUMS + FIRST_START] = at;
       else attemptOf(seq, number, at).startedAt = at;
-      if (Number.isNaN(startedAt[slot]!)) startedAt[slot] = at;
-      if (RANK[status[slot]!]! <= RANK[CODE.running]!) setStatus(seq, CODE.running);
+      if (Number.isNaN(nums[slot * NUMS + STARTED_AT]!)) nums[slot * NUMS + STARTED_AT] = at;
+      if (RANK[marks[slot * MARKS + STATUS]!]! <= RANK[CODE.running]!) setStatus(seq, CODE.running);
     },
     attemptFinished(seed, end) {
       const known = seqOf(seed.runId);
       const seq = live(known) ? known : add(seed);
       const slot = seq & mask;
       if (plainFirst(seq, end.attempt) && !end.error && end.logs.length === 0 && end.logsDropped === undefined) {
-        if (Number.isNaN(firstStart[slot]!)) firstStart[slot] = end.startedAt;
-        firstEnd[slot] = end.finishedAt;
-        firstDuration[slot] = end.durationMs;
+        if (Number.isNaN(nums[slot * NUMS + FIRST_START]!)) nums[slot * NUMS + FIRST_START] = end.startedAt;
+        nums[slot * NUMS + FIRST_END] = end.finishedAt;
+        nums[slot * NUMS + FIRST_DURATION] = end.durationMs;
       } else {
         const attempt = attemptOf(seq, end.attempt, end.startedAt);
         attempt.finishedAt = end.finishedAt;
@@ -466,11 +466,11 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
         if (end.logsDropped !== undefined) attempt.logsDropped = end.logsDropped;
       }
       if (end.resultJson !== undefined) addBytes(seq, store(seq, RESULT, end.resultJson));
-      if (end.resultOmitted !== undefined) resultOmitted[slot] = RESULT_OMITTED.indexOf(end.resultOmitted);
-      if (Number.isNaN(startedAt[slot]!)) startedAt[slot] = end.startedAt;
-      if (end.status !== "retrying") finishedAt[slot] = end.finishedAt;
+      if (end.resultOmitted !== undefined) marks[slot * MARKS + RESULT_OMITTED_AT] = RESULT_OMITTED.indexOf(end.resultOmitted);
+      if (Number.isNaN(nums[slot * NUMS + STARTED_AT]!)) nums[slot * NUMS + STARTED_AT] = end.startedAt;
+      if (end.status !== "retrying") nums[slot * NUMS + FINISHED_AT] = end.finishedAt;
       const code = CODE[end.status];
-      if (RANK[status[slot]!]! <= RANK[code]!) setStatus(seq, code);
+      if (RANK[marks[slot * MARKS + STATUS]!]! <= RANK[code]!) setStatus(seq, code);
       if (bytes > retention.maxBytes) enforce(Date.now(), seq);
     },
     replayed(runId, replayRunId) {
