@@ -165,7 +165,8 @@ async function startServers(size) {
   return servers;
 }
 
-async function benchSize(size, body = makePayload(SIZES[size])) {
+async function benchSize(size) {
+  const body = makePayload(SIZES[size]);
   const rounds = new Map(SERVERS.map(([name]) => [name, []]));
   const peaks = new Map();
   let servers = [];

@@ -195,7 +195,10 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
     return (lastRunSeq = ids.value(entry));
   }
   const runIdOf = (seq: number) => ids.key(seq - firstSeq + ids.first);
-  const deliveryIdOf = (slot: number) => (nums[slot * NUMS + DELIVERY_ENTRY]! < 0 ? undefined : deliveries.key(nums[slot * NUMS + DELIVERY_ENTRY]!));
+  const deliveryIdOf = (slot: number) => {
+    const entry = nums[slot * NUMS + DELIVERY_ENTRY]!;
+    return entry < 0 ? undefined : deliveries.key(entry);
+  };
 
   function listOf(webhookId: string): SeqList {
     let list = byWebhook.get(webhookId);
@@ -218,20 +221,19 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
     }
     const seq = ++lastSeq;
     const slot = seq & mask;
-    nums[slot * NUMS + RECEIVED_AT] = seed.receivedAt;
-    nums[slot * NUMS + STARTED_AT] = NaN;
-    nums[slot * NUMS + FINISHED_AT] = NaN;
-    nums[slot * NUMS + FIRST_START] = NaN;
-    nums[slot * NUMS + FIRST_END] = NaN;
-    nums[slot * NUMS + FIRST_DURATION] = NaN;
-    nums[slot * NUMS + RUN_BYTES] = RECORD_BYTES;
-    marks[slot * MARKS + STATUS] = 0;
-    marks[slot * MARKS + FLAGS] = 0;
-    marks[slot * MARKS + ENVELOPE_OMITTED_AT] = 0;
-    marks[slot * MARKS + RESULT_OMITTED_AT] = 0;
+    const row = slot * NUMS;
+    const mark = slot * MARKS;
+    nums[row + RECEIVED_AT] = seed.receivedAt;
+    nums[row + STARTED_AT] = NaN;
+    nums[row + FINISHED_AT] = NaN;
+    nums[row + FIRST_START] = NaN;
+    nums[row + FIRST_END] = NaN;
+    nums[row + FIRST_DURATION] = NaN;
+    nums[row + RUN_BYTES] = RECORD_BYTES;
+    marks.fill(0, mark, mark + MARKS);
     addresses.fill(-1, slot * 9, slot * 9 + 9);
     ids.add(seed.runId, seq);
-    nums[slot * NUMS + DELIVERY_ENTRY] = seed.deliveryId === undefined ? -1 : deliveries.add(seed.deliveryId, seq);
+    nums[row + DELIVERY_ENTRY] = seed.deliveryId === undefined ? -1 : deliveries.add(seed.deliveryId, seq);
     webhookIds[slot] = seed.webhookId;
     agents[slot] = seed.agent;
     cold[slot] = seed.replayOf === undefined ? undefined : { replayOf: seed.replayOf };
@@ -247,11 +249,13 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
   function drop(): void {
     const seq = firstSeq;
     const slot = seq & mask;
+    const row = slot * NUMS;
+    const mark = slot * MARKS;
     const webhookId = webhookIds[slot]!;
-    const code = marks[slot * MARKS + STATUS]!;
+    const code = marks[mark + STATUS]!;
     // Entries were added in seq order: this run's are the oldest.
     ids.dropOldest();
-    if (nums[slot * NUMS + DELIVERY_ENTRY]! >= 0) deliveries.dropOldest();
+    if (nums[row + DELIVERY_ENTRY]! >= 0) deliveries.dropOldest();
     all.remove(seq);
     byStatus[code]!.remove(seq);
     const hook = byWebhook.get(webhookId)!;
@@ -260,7 +264,7 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
       byWebhook.delete(webhookId);
       byWebhookStatus.delete(webhookId);
     } else webhookStatusList(webhookId, code, false)?.remove(seq);
-    bytes -= nums[slot * NUMS + RUN_BYTES]!;
+    bytes -= nums[row + RUN_BYTES]!;
     // Let go of the strings and objects now, not when the slot is reused.
     webhookIds[slot] = agents[slot] = undefined;
     cold[slot] = undefined;
@@ -279,18 +283,20 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
 
   function setStatus(seq: number, code: number): void {
     const slot = seq & mask;
-    const was = marks[slot * MARKS + STATUS]!;
+    const mark = slot * MARKS;
+    const was = marks[mark + STATUS]!;
     if (was === code) return;
     const webhookId = webhookIds[slot]!;
     byStatus[was]!.remove(seq);
     webhookStatusList(webhookId, was, false)?.remove(seq);
-    marks[slot * MARKS + STATUS] = code;
+    marks[mark + STATUS] = code;
     byStatus[code]!.add(seq);
     webhookStatusList(webhookId, code, true)!.add(seq);
   }
 
   function addBytes(seq: number, delta: number): void {
-    nums[(seq & mask) * NUMS + RUN_BYTES] = nums[(seq & mask) * NUMS + RUN_BYTES]! + delta;
+    const at = (seq & mask) * NUMS + RUN_BYTES;
+    nums[at] = nums[at]! + delta;
     bytes += delta;
   }
 
@@ -301,11 +307,12 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
 
   /** The lone plain first attempt kept in the typed arrays, as an object (none when it has not started). */
   function firstAttemptOf(slot: number): Attempt | undefined {
-    if (Number.isNaN(nums[slot * NUMS + FIRST_START]!)) return undefined;
-    const first: Attempt = { attempt: 1, startedAt: nums[slot * NUMS + FIRST_START]! };
-    if (!Number.isNaN(nums[slot * NUMS + FIRST_END]!)) {
-      first.finishedAt = nums[slot * NUMS + FIRST_END]!;
-      first.durationMs = nums[slot * NUMS + FIRST_DURATION]!;
+    const row = slot * NUMS;
+    if (Number.isNaN(nums[row + FIRST_START]!)) return undefined;
+    const first: Attempt = { attempt: 1, startedAt: nums[row + FIRST_START]! };
+    if (!Number.isNaN(nums[row + FIRST_END]!)) {
+      first.finishedAt = nums[row + FIRST_END]!;
+      first.durationMs = nums[row + FIRST_DURATION]!;
     }
     return first;
   }
@@ -335,13 +342,15 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
 
   function matches(seq: number, query: RunStoreQuery): boolean {
     const slot = seq & mask;
+    const row = slot * NUMS;
+    const mark = slot * MARKS;
     return (
-      (query.status === undefined || marks[slot * MARKS + STATUS] === CODE[query.status]) &&
+      (query.status === undefined || marks[mark + STATUS] === CODE[query.status]) &&
       (query.webhookId === undefined || webhookIds[slot] === query.webhookId) &&
       (query.deliveryId === undefined || deliveryIdOf(slot) === query.deliveryId) &&
       (query.runId === undefined || runIdOf(seq) === query.runId) &&
-      (query.since === undefined || nums[slot * NUMS + RECEIVED_AT]! >= query.since) &&
-      (query.until === undefined || nums[slot * NUMS + RECEIVED_AT]! <= query.until)
+      (query.since === undefined || nums[row + RECEIVED_AT]! >= query.since) &&
+      (query.until === undefined || nums[row + RECEIVED_AT]! <= query.until)
     );
   }
 
@@ -373,6 +382,8 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
 
   function toRecord(seq: number): RunRecord {
     const slot = seq & mask;
+    const row = slot * NUMS;
+    const mark = slot * MARKS;
     const webhookId = webhookIds[slot]!;
     const extra = cold[slot];
     const first = extra?.attempts ? undefined : firstAttemptOf(slot);
@@ -381,25 +392,25 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
       runId: runIdOf(seq),
       webhookId,
       deliveryId: deliveryIdOf(slot),
-      status: STATUS_CODES[marks[slot * MARKS + STATUS]!]!,
-      receivedAt: nums[slot * NUMS + RECEIVED_AT]!,
+      status: STATUS_CODES[marks[mark + STATUS]!]!,
+      receivedAt: nums[row + RECEIVED_AT]!,
       attempts,
       replays: extra?.replays ? [...extra.replays] : [],
     };
     if (agents[slot] !== undefined) record.agent = agents[slot];
-    if (!Number.isNaN(nums[slot * NUMS + STARTED_AT]!)) record.startedAt = nums[slot * NUMS + STARTED_AT]!;
-    if (!Number.isNaN(nums[slot * NUMS + FINISHED_AT]!)) {
-      record.finishedAt = nums[slot * NUMS + FINISHED_AT]!;
-      record.durationMs = nums[slot * NUMS + FINISHED_AT]! - nums[slot * NUMS + RECEIVED_AT]!;
+    if (!Number.isNaN(nums[row + STARTED_AT]!)) record.startedAt = nums[row + STARTED_AT]!;
+    if (!Number.isNaN(nums[row + FINISHED_AT]!)) {
+      record.finishedAt = nums[row + FINISHED_AT]!;
+      record.durationMs = nums[row + FINISHED_AT]! - nums[row + RECEIVED_AT]!;
     }
     const result = textAt(seq, RESULT);
     if (result !== undefined) record.result = JSON.parse(result);
-    if (marks[slot * MARKS + RESULT_OMITTED_AT]) record.resultOmitted = RESULT_OMITTED[marks[slot * MARKS + RESULT_OMITTED_AT]!];
-    if (marks[slot * MARKS + FLAGS]! & CREATED) {
+    if (marks[mark + RESULT_OMITTED_AT]) record.resultOmitted = RESULT_OMITTED[marks[mark + RESULT_OMITTED_AT]!];
+    if (marks[mark + FLAGS]! & CREATED) {
       const payload = textAt(seq, PAYLOAD);
       if (payload !== undefined) record.envelope = { page: "inbound_webhook", inboundWebhookId: webhookId, payload: JSON.parse(textOf(payload)) };
-      if (marks[slot * MARKS + ENVELOPE_OMITTED_AT]) record.envelopeOmitted = ENVELOPE_OMITTED[marks[slot * MARKS + ENVELOPE_OMITTED_AT]!];
-      if (marks[slot * MARKS + FLAGS]! & REDACTED) record.redacted = true;
+      if (marks[mark + ENVELOPE_OMITTED_AT]) record.envelopeOmitted = ENVELOPE_OMITTED[marks[mark + ENVELOPE_OMITTED_AT]!];
+      if (marks[mark + FLAGS]! & REDACTED) record.redacted = true;
       const metadata = textAt(seq, METADATA);
       if (metadata !== undefined) record.request = requestFromText(metadata);
     }
@@ -421,12 +432,13 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
       // A worker may have got there first (another process's store): its status and attempts stay.
       const seq = live(known) ? known : add(start);
       const slot = seq & mask;
+      const mark = slot * MARKS;
       let added = 0;
       if (start.payloadJson !== undefined) added += store(seq, PAYLOAD, start.payloadJson);
       // perf: the metadata is one short text in the segment, not an object graph on the heap.
       if (start.request) added += store(seq, METADATA, requestText(start.request));
-      marks[slot * MARKS + FLAGS] = CREATED | (start.redacted ? REDACTED : 0);
-      marks[slot * MARKS + ENVELOPE_OMITTED_AT] = start.envelopeOmitted === undefined ? 0 : ENVELOPE_OMITTED.indexOf(start.envelopeOmitted);
+      marks[mark + FLAGS] = CREATED | (start.redacted ? REDACTED : 0);
+      marks[mark + ENVELOPE_OMITTED_AT] = start.envelopeOmitted === undefined ? 0 : ENVELOPE_OMITTED.indexOf(start.envelopeOmitted);
       if (start.replayOf !== undefined) coldOf(seq).replayOf = start.replayOf;
       if (start.replayReason !== undefined) {
         coldOf(seq).replayReason = start.replayReason;
@@ -439,19 +451,23 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
       const known = seqOf(seed.runId);
       const seq = live(known) ? known : add(seed);
       const slot = seq & mask;
-      if (plainFirst(seq, number)) nums[slot * NUMS + FIRST_START] = at;
+      const row = slot * NUMS;
+      const mark = slot * MARKS;
+      if (plainFirst(seq, number)) nums[row + FIRST_START] = at;
       else attemptOf(seq, number, at).startedAt = at;
-      if (Number.isNaN(nums[slot * NUMS + STARTED_AT]!)) nums[slot * NUMS + STARTED_AT] = at;
-      if (RANK[marks[slot * MARKS + STATUS]!]! <= RANK[CODE.running]!) setStatus(seq, CODE.running);
+      if (Number.isNaN(nums[row + STARTED_AT]!)) nums[row + STARTED_AT] = at;
+      if (RANK[marks[mark + STATUS]!]! <= RANK[CODE.running]!) setStatus(seq, CODE.running);
     },
     attemptFinished(seed, end) {
       const known = seqOf(seed.runId);
       const seq = live(known) ? known : add(seed);
       const slot = seq & mask;
+      const row = slot * NUMS;
+      const mark = slot * MARKS;
       if (plainFirst(seq, end.attempt) && !end.error && end.logs.length === 0 && end.logsDropped === undefined) {
-        if (Number.isNaN(nums[slot * NUMS + FIRST_START]!)) nums[slot * NUMS + FIRST_START] = end.startedAt;
-        nums[slot * NUMS + FIRST_END] = end.finishedAt;
-        nums[slot * NUMS + FIRST_DURATION] = end.durationMs;
+        if (Number.isNaN(nums[row + FIRST_START]!)) nums[row + FIRST_START] = end.startedAt;
+        nums[row + FIRST_END] = end.finishedAt;
+        nums[row + FIRST_DURATION] = end.durationMs;
       } else {
         const attempt = attemptOf(seq, end.attempt, end.startedAt);
         attempt.finishedAt = end.finishedAt;
@@ -466,11 +482,11 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): RunStore & 
         if (end.logsDropped !== undefined) attempt.logsDropped = end.logsDropped;
       }
       if (end.resultJson !== undefined) addBytes(seq, store(seq, RESULT, end.resultJson));
-      if (end.resultOmitted !== undefined) marks[slot * MARKS + RESULT_OMITTED_AT] = RESULT_OMITTED.indexOf(end.resultOmitted);
-      if (Number.isNaN(nums[slot * NUMS + STARTED_AT]!)) nums[slot * NUMS + STARTED_AT] = end.startedAt;
-      if (end.status !== "retrying") nums[slot * NUMS + FINISHED_AT] = end.finishedAt;
+      if (end.resultOmitted !== undefined) marks[mark + RESULT_OMITTED_AT] = RESULT_OMITTED.indexOf(end.resultOmitted);
+      if (Number.isNaN(nums[row + STARTED_AT]!)) nums[row + STARTED_AT] = end.startedAt;
+      if (end.status !== "retrying") nums[row + FINISHED_AT] = end.finishedAt;
       const code = CODE[end.status];
-      if (RANK[marks[slot * MARKS + STATUS]!]! <= RANK[code]!) setStatus(seq, code);
+      if (RANK[marks[mark + STATUS]!]! <= RANK[code]!) setStatus(seq, code);
       if (bytes > retention.maxBytes) enforce(Date.now(), seq);
     },
     replayed(runId, replayRunId) {
