@@ -203,7 +203,7 @@ export function createInboundWebhooks(options: InboundWebhooksOptions): InboundW
   const handle = (request: InboundRequest) => handleInboundWebhook(pipeline, request);
   const observed = telemetry ? telemetry.observeRequests(handle) : handle;
   // What the Node and Fetch helpers call: the pipeline's callback form, unless telemetry observes every answer.
-  const respond: Responder = telemetry ? (request, done) => void observed(request).then(done) : (request, done) => runInboundWebhook(pipeline, request, done);
+  const respond: Responder = telemetry ? (request, done) => void observed(request).then(done) : (request, done, answeredInTurn) => runInboundWebhook(pipeline, request, done, answeredInTurn);
 
   const hooks: InboundWebhooks = {
     handleInboundWebhook: observed,

@@ -34,7 +34,12 @@ export function handleNodeRequest(
     return Promise.reject(error);
   }
   // perf: the answer is written in the turn the body ends (see runInboundWebhook).
-  return respondTo(hooks, request, (response) => {
-    if (!res.headersSent && !res.destroyed) writeInboundResponse(res, response);
-  });
+  return respondTo(
+    hooks,
+    request,
+    (response) => {
+      if (!res.headersSent && !res.destroyed) writeInboundResponse(res, response);
+    },
+    true,
+  );
 }

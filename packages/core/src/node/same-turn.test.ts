@@ -37,6 +37,40 @@ describe("handleNodeRequest answers in the turn the body ends", () => {
     await hooks.close();
   });
 
+  it("with memoryRunner, the agent starts right after the 202 is written, before the event loop's next turn", async () => {
+    const order: string[] = [];
+    const hooks = createInboundWebhooks({
+      webhooks: [{ id: "same", auth: bearer(TOKEN), agent: (envelope) => void order.push(`agent ${JSON.stringify(envelope.payload)}`) }],
+      logger: memoryLogger(),
+    });
+    const post = await serve(hooks, (req, res) => {
+      const end = res.end.bind(res);
+      res.end = ((...args: Parameters<typeof res.end>) => {
+        order.push(`end ${res.statusCode}`);
+        return end(...args);
+      }) as typeof res.end;
+      // Scheduled before hookrun sees the body's end: a run put off to a later turn starts after it.
+      req.prependListener("end", () => setImmediate(() => order.push("next turn")));
+      req.on("end", () => order.push(`'end' done: headersSent ${res.headersSent}`));
+    });
+    const res = await post(JSON.stringify({ n: 2 }));
+    expect(res.status).toBe(202);
+    await hooks.close();
+    expect(order).toEqual(["end 202", "'end' done: headersSent true", 'agent {"n":2}', "next turn"]);
+  });
+
+  it("through handleInboundWebhook (the answer goes out later), the agent still waits for the next turn", async () => {
+    const order: string[] = [];
+    const hooks = createInboundWebhooks({ webhooks: [{ id: "same", auth: bearer(TOKEN), agent: () => void order.push("agent") }], logger: memoryLogger() });
+    // Scheduled first: a run put off to a later turn starts after it.
+    setImmediate(() => order.push("next turn"));
+    const answered = hooks.handleInboundWebhook({ method: "POST", webhookId: "same", headers: { authorization: `Bearer ${TOKEN}` }, body: "{}" });
+    const response = await answered;
+    order.push(`answered ${response.status}`);
+    await hooks.close();
+    expect(order).toEqual(["answered 202", "next turn", "agent"]);
+  });
+
   it("a runner without enqueueNow is awaited, and the answer is the same", async () => {
     const inner = memoryRunner();
     const jobs: string[] = [];

@@ -9,7 +9,7 @@ import { HookrunError } from "../errors";
 import { noEvents } from "../events/no-events";
 import { acceptedResponse, ignoredResponse, problemResponse, type AcceptedRun } from "../http/responses";
 import { describeError } from "../logger";
-import type { EnqueueReceipt, Runner, RunnerJob } from "../runner/runner";
+import type { EnqueueOptions, EnqueueReceipt, Runner, RunnerJob } from "../runner/runner";
 import type { RunsRecorder } from "../runs/recorder";
 import type { Deadlines } from "../timers/deadlines";
 import type { Envelope, HookrunEvent, InboundHeaders, InboundRequest, InboundResponse, Logger } from "../types";
@@ -68,11 +68,15 @@ export function handleInboundWebhook(pipeline: Pipeline, request: InboundRequest
  * {@link handleInboundWebhook} with the answer handed to `respond`. perf: when every step answers
  * synchronously (a listed webhook, bearer or HMAC, an in-process runner), `respond` is called in the
  * turn the body's last byte arrives, as hand-written node:http code answers: no promise, no
- * microtask between the body and the response.
+ * microtask between the body and the response. `answeredInTurn`: `respond` writes the answer out
+ * before it returns, so an in-process runner may start the runs right after it (see
+ * `EnqueueOptions.answeredInTurn`).
  */
-export function runInboundWebhook(pipeline: Pipeline, request: InboundRequest, respond: Respond): void {
-  new Delivery(pipeline, request, respond).start();
+export function runInboundWebhook(pipeline: Pipeline, request: InboundRequest, respond: Respond, answeredInTurn = false): void {
+  new Delivery(pipeline, request, respond, answeredInTurn).start();
 }
+
+const ANSWERED_IN_TURN: EnqueueOptions = { answeredInTurn: true };
 
 /** One request on its way through the pipeline. Each step answers, or hands on to the next. */
 class Delivery {
@@ -92,6 +96,7 @@ class Delivery {
     private readonly pipeline: Pipeline,
     private readonly request: InboundRequest,
     private readonly respond: Respond,
+    private readonly answeredInTurn: boolean,
   ) {}
 
   start(): void {
@@ -203,7 +208,9 @@ class Delivery {
     const { pipeline, webhook } = this;
     const { runner } = pipeline;
     const { waitUntil } = this.request;
-    const options = waitUntil === undefined ? undefined : { waitUntil };
+    // perf: without waitUntil (a long-lived server) the options are a shared constant or nothing.
+    const options =
+      waitUntil !== undefined ? { waitUntil, answeredInTurn: this.answeredInTurn } : this.answeredInTurn ? ANSWERED_IN_TURN : undefined;
     const agents = webhook.agentNames;
     for (; index < agents.length; index++) {
       const agent = agents[index];

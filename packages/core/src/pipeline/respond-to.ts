@@ -9,15 +9,20 @@ import type { Respond } from "./handle-inbound-webhook";
  */
 export const RESPOND = Symbol.for("hookrun.respond");
 
-/** `handleInboundWebhook` with the answer passed to `respond` (see `runInboundWebhook`). */
-export type Responder = (request: InboundRequest, respond: Respond) => void;
+/**
+ * `handleInboundWebhook` with the answer passed to `respond` (see `runInboundWebhook`);
+ * `answeredInTurn`: `respond` writes the answer out before it returns.
+ */
+export type Responder = (request: InboundRequest, respond: Respond, answeredInTurn: boolean) => void;
 
 /**
  * Hands `request` to `hooks`, and its answer to `write`, whose result the promise resolves to (a
  * throw from `write` rejects it). perf: with hookrun's own hooks object, `write` runs in the turn
  * the answer is known, not a microtask later; any other object goes through `handleInboundWebhook`.
+ * `writesAtOnce`: `write` puts the answer on the wire before it returns (a Node `ServerResponse`,
+ * not a Fetch `Response` that the server writes later), so runs may start right after it.
  */
-export function respondTo<T>(hooks: InboundWebhooks, request: InboundRequest, write: (response: InboundResponse) => T): Promise<T> {
+export function respondTo<T>(hooks: InboundWebhooks, request: InboundRequest, write: (response: InboundResponse) => T, writesAtOnce = false): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const respond = (response: InboundResponse) => {
       try {
@@ -27,7 +32,7 @@ export function respondTo<T>(hooks: InboundWebhooks, request: InboundRequest, wr
       }
     };
     const direct = (hooks as { [RESPOND]?: Responder })[RESPOND];
-    if (direct !== undefined) direct(request, respond);
+    if (direct !== undefined) direct(request, respond, writesAtOnce);
     else hooks.handleInboundWebhook(request).then(respond, reject);
   });
 }

@@ -55,6 +55,12 @@ export function memoryRunner(options: MemoryRunnerOptions = {}): Runner {
   const config = parseOptions(optionsSchema, options, "memoryRunner");
   // Jobs enqueued since the last turn: their 202 may not be written yet, so they wait for setImmediate.
   let fresh: Attempt[] = [];
+  // Jobs whose 202 was written in the turn they were enqueued in (answeredInTurn): they start in a
+  // microtask. perf: a run that waits for the next turn waits for every request the event loop
+  // reads before it; under load that kept dozens of payloads alive across young-generation GCs
+  // (64 KiB bodies: ~14 KB promoted to the old generation per request, against ~0.2 KB so).
+  let soon: Attempt[] = [];
+  let soonScheduled = false;
   // Jobs from earlier turns: each starts as soon as a slot is free, in the same turn.
   const ready = new Fifo<Attempt>();
   // perf: a close that timed out aborts the running attempts through this set, not through an
@@ -78,7 +84,7 @@ export function memoryRunner(options: MemoryRunnerOptions = {}): Runner {
   let pumpScheduled = false;
   let draining = false;
 
-  const queued = () => fresh.length + ready.size;
+  const queued = () => fresh.length + soon.length + ready.size;
   const isIdle = () => running.size === 0 && queued() === 0 && retrying.size === 0;
 
   function schedulePump(): void {
@@ -92,6 +98,19 @@ export function memoryRunner(options: MemoryRunnerOptions = {}): Runner {
     pumpScheduled = false;
     for (const attempt of fresh) ready.push(attempt);
     fresh = [];
+    drain();
+  }
+
+  function scheduleSoon(): void {
+    if (soonScheduled) return;
+    soonScheduled = true;
+    queueMicrotask(pumpSoon);
+  }
+
+  function pumpSoon(): void {
+    soonScheduled = false;
+    for (const attempt of soon) ready.push(attempt);
+    soon = [];
     drain();
   }
 
@@ -191,8 +210,9 @@ export function memoryRunner(options: MemoryRunnerOptions = {}): Runner {
 
   function abortEverything(): void {
     aborted = true;
-    const dropped = [...fresh, ...ready.drain(), ...retrying.values()];
+    const dropped = [...fresh, ...soon, ...ready.drain(), ...retrying.values()];
     fresh = [];
+    soon = [];
     for (const timer of retrying.keys()) clearTimeout(timer);
     retrying.clear();
     for (const { job, attempt } of dropped) deadLetter(job, attempt, new Error("hookrun closed before this run could finish"));
@@ -212,10 +232,15 @@ export function memoryRunner(options: MemoryRunnerOptions = {}): Runner {
     // Jobs that will find a free slot on the next turn are not waiting; pending retries are.
     const waiting = Math.max(0, queued() - (config.concurrency - running.size)) + retrying.size;
     if (waiting >= config.maxQueued) throw QUEUE_FULL;
-    fresh.push(attemptOf(job, 1));
     if (key !== undefined) remember(key, job.runId);
     if (enqueueOptions?.waitUntil) keepAlive(job, enqueueOptions.waitUntil);
-    schedulePump();
+    if (enqueueOptions?.answeredInTurn === true) {
+      soon.push(attemptOf(job, 1));
+      scheduleSoon();
+    } else {
+      fresh.push(attemptOf(job, 1));
+      schedulePump();
+    }
     return { runId: job.runId, replayed: false };
   }
 

@@ -73,6 +73,13 @@ export interface EnqueueOptions {
    * once per accepted (not replayed) run with a promise settled when the run ends.
    */
   waitUntil?: (work: Promise<unknown>) => void;
+  /**
+   * `true` when the `202` for this job is written before the current synchronous call returns
+   * (`@hookrun/core/node` writes it to the `ServerResponse` at once): an in-process runner may
+   * then start the run in a microtask instead of on a later event-loop turn, and the response
+   * still never waits for the agent.
+   */
+  answeredInTurn?: boolean;
 }
 
 /** A runner's own view of its backend, for readiness probes (`hooks.health()`). */
