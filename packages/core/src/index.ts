@@ -52,7 +52,7 @@ export type {
 } from "./runs/types";
 export { RUN_STATUSES } from "./runs/types";
 export { memoryRunStore } from "./runs/memory-run-store";
-export type { MemoryRunStoreOptions } from "./runs/memory-run-store";
+export type { MemoryRunStore, MemoryRunStoreOptions } from "./runs/memory-run-store";
 export type { AttemptRecorder, LogLevel, RunRecorder } from "./runs/recorder";
 export {
   DEFAULT_MAX_LOG_LINES,

@@ -13,6 +13,10 @@ export interface InboundRequest {
   /** The `<webhook-id>` path segment of `/inbound-webhooks/<webhook-id>`. */
   webhookId: string;
   headers: InboundHeaders;
+  /**
+   * The body. Bytes (a `Uint8Array`, a stream's chunks) are the run's from then on: the run record
+   * may keep them as they are, so do not write into a buffer you passed here.
+   */
   body: InboundBody;
   /**
    * Keeps the platform alive until a promise settles: Next's `after`, a Cloudflare/Vercel

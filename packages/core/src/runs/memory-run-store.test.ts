@@ -26,10 +26,22 @@ type Op =
   | { kind: "create"; webhook: number; delivery: number; payloadSize: number; dt: number }
   | { kind: "start"; run: number; attempt: number }
   | { kind: "finish"; run: number; attempt: number; outcome: "succeeded" | "retrying" | "failed"; logs: number; result: boolean }
-  | { kind: "replayed"; run: number };
+  | { kind: "replayed"; run: number }
+  // What the pipeline does: accepted, started and (often) finished back to back, which the store
+  // folds into one write when they fall in the same batch.
+  | { kind: "run"; create: Extract<Op, { kind: "create" }>; finish?: Omit<Extract<Op, { kind: "finish" }>, "kind" | "run" | "attempt"> }
+  // Something reads the store: the writes so far are applied, the next ones start a new batch.
+  | { kind: "read" };
 
+const createOp = fc.record({ kind: fc.constant("create" as const), webhook: fc.nat(2), delivery: fc.nat(3), payloadSize: fc.oneof(fc.nat(40), fc.constant(20_000)), dt: fc.integer({ min: -3, max: 5 }) });
+const outcome = fc.constantFrom("succeeded" as const, "retrying" as const, "failed" as const);
 const op: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({ kind: fc.constant("create" as const), webhook: fc.nat(2), delivery: fc.nat(3), payloadSize: fc.oneof(fc.nat(40), fc.constant(20_000)), dt: fc.integer({ min: -3, max: 5 }) }),
+  createOp,
+  fc.record(
+    { kind: fc.constant("run" as const), create: createOp, finish: fc.record({ outcome: fc.oneof(fc.constant("succeeded" as const), outcome), logs: fc.oneof(fc.constant(0), fc.nat(2)), result: fc.boolean() }) },
+    { requiredKeys: ["kind", "create"] },
+  ),
+  fc.constant({ kind: "read" as const }),
   fc.record({ kind: fc.constant("start" as const), run: fc.nat(60), attempt: fc.integer({ min: 1, max: 3 }) }),
   fc.record({
     kind: fc.constant("finish" as const),
@@ -53,7 +65,16 @@ function replay(ops: Op[], maxRuns: number) {
   const created: ModelRun[] = [];
   // Times near now (so maxAgeMs keeps all), sometimes stepping back like a corrected clock.
   let clock = Date.now() - 1_000_000;
-  for (const step of ops) {
+  const steps = ops.flatMap((step): Op[] =>
+    step.kind === "run"
+      ? [step.create, { kind: "start", run: -1, attempt: 1 }, ...(step.finish ? [{ kind: "finish" as const, run: -1, attempt: 1, ...step.finish }] : [])]
+      : [step],
+  );
+  for (const step of steps) {
+    if (step.kind === "read") {
+      expect(store.size).toBe(model.length);
+      continue;
+    }
     if (step.kind === "create") {
       clock += step.dt;
       const run: ModelRun = {
@@ -72,7 +93,8 @@ function replay(ops: Op[], maxRuns: number) {
       store.created({ ...seedOf(run), payloadJson: Buffer.from(JSON.stringify(run.payload)), request: { headers: { "content-type": "application/json" }, contentType: "application/json", bytes: 7 } });
       continue;
     }
-    const run = created[step.run % Math.max(1, created.length)];
+    // run -1: the run created last.
+    const run = step.run < 0 ? created[created.length - 1] : created[step.run % Math.max(1, created.length)];
     if (!run || !model.includes(run)) continue;
     if (step.kind === "start") {
       if (!run.attempts.has(step.attempt)) run.attempts.set(step.attempt, { startedAt: clock, logs: 0 });
@@ -245,5 +267,34 @@ describe("memoryRunStore against a model", () => {
     const withNul = { headers: { "x-a\u0000b": "v\u0000w", "content-type": "application/json" }, contentType: "application/json", bytes: 3 };
     store.created({ runId: "nul", webhookId: "a", deliveryId: undefined, receivedAt: Date.now(), request: withNul });
     expect((await store.get("nul"))?.request).toEqual(withNul);
+  });
+});
+
+describe("memoryRunStore's write batches", () => {
+  it("applies writes before anything reads; a write that fails is reported and the writes after it still apply", async () => {
+    const store = memoryRunStore();
+    const errors: unknown[] = [];
+    store.onWriteError = (error) => errors.push(error);
+    const now = Date.now();
+    const seed = (runId: string) => ({ runId, webhookId: "a", deliveryId: undefined, receivedAt: now });
+    store.created({ ...seed("ok-1"), payloadJson: "{\"n\":1}" });
+    // A write that throws while it is applied (here: a payload getter; in real life, a bug).
+    store.created({
+      ...seed("bad"),
+      get payloadJson(): string {
+        throw new Error("cannot read this payload");
+      },
+    });
+    store.attemptStarted(seed("ok-1"), 1, now + 1);
+    store.created({ ...seed("ok-2"), payloadJson: "{\"n\":2}" });
+    store.attemptStarted(seed("ok-2"), 1, now + 2);
+    store.attemptFinished(seed("ok-2"), { attempt: 1, startedAt: now + 2, finishedAt: now + 3, durationMs: 1, status: "succeeded", logs: [], resultJson: "{\"done\":true}" });
+    // Nothing awaited: a read right after the writes sees them.
+    expect(store.size).toBe(3);
+    expect(errors).toEqual([new Error("cannot read this payload")]);
+    expect(await store.get("ok-1")).toMatchObject({ status: "running", startedAt: now + 1, envelope: { payload: { n: 1 } } });
+    expect(await store.get("ok-2")).toMatchObject({ status: "succeeded", startedAt: now + 2, finishedAt: now + 3, durationMs: 3, result: { done: true }, attempts: [{ attempt: 1, startedAt: now + 2, finishedAt: now + 3, durationMs: 1, logs: [] }] });
+    expect((await store.list({ status: "succeeded", limit: 10 })).runs.map((run) => run.runId)).toEqual(["ok-2"]);
+    expect((await store.list({ status: "running", limit: 10 })).runs.map((run) => run.runId)).toEqual(["ok-1"]);
   });
 });

@@ -7,6 +7,7 @@ import type { ParsedRunsOptions } from "./options";
 import { jsonOf, logLineJson, storedError } from "./record-json";
 import { compileRedaction, type Redactor } from "./redact";
 import { requestMetadata } from "./stored-headers";
+import type { MemoryRunStore } from "./memory-run-store";
 import type { RunStore, StoredAttemptEnd, StoredRunStart } from "./types";
 
 /** The log levels an agent's `ctx.logger` has. */
@@ -75,6 +76,8 @@ export function createRunsRecorder(options: ParsedRunsOptions, store: RunStore, 
   const onWriteError = (error: unknown) => {
     if (failed++ === 0) logger.warn({ store: store.name, err: describeError(error) }, "run records cannot be written; further failures are not logged until a write succeeds");
   };
+  // A store that applies writes later (the in-memory store, once per turn) reports failures here.
+  if ("onWriteError" in store) (store as MemoryRunStore).onWriteError = onWriteError;
   function write(result: void | Promise<void>): void {
     // perf: a store answering synchronously (memory) costs no promise.
     if (result !== undefined && typeof (result as Promise<void>).then === "function") (result as Promise<void>).then(onWritten, onWriteError);

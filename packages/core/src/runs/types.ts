@@ -217,7 +217,8 @@ export interface StoredRunStart {
   /**
    * JSON of the (redacted) envelope's payload, as UTF-8 bytes or text; absent with `envelopeOmitted`.
    * Bytes may be a view into a larger buffer (the socket's read): a store that keeps them past the
-   * call copies them (the in-memory store copies them into its segments, the Redis store sends them).
+   * call copies them (the in-memory store copies them into its segments when it applies its batch of
+   * writes, by the end of the event-loop turn; the Redis store sends them).
    */
   payloadJson?: Uint8Array | string;
   envelopeOmitted?: "not_stored" | "too_large";
