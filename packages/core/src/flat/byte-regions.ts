@@ -81,8 +81,11 @@ export class ByteRegions {
       this.closedHead++;
       this.segments[id] = undefined;
       this.freeIds.push(id);
-      // Keep one spare of the standard size: the next segment opens without an allocation.
-      if (segment.buffer.byteLength === this.segmentBytes && this.spare.length === 0) this.spare.push(segment.buffer);
+      // perf: every freed segment of the standard size is kept for the next one to open. A fresh
+      // off-heap buffer per segment grows V8's external memory until a full (mark-compact) GC
+      // frees the old ones, and that growth is what triggers those GCs: with 64 KiB payloads, one
+      // every few hundred requests. The spares are bounded by the most segments ever in use.
+      if (segment.buffer.byteLength === this.segmentBytes) this.spare.push(segment.buffer);
     }
     if (this.closedHead > 256 && this.closedHead * 2 > closed.length) {
       closed.splice(0, this.closedHead);

@@ -246,6 +246,21 @@ describe("memoryRunStore against a model", () => {
     expect((await store.get("view"))?.envelope?.payload).toEqual({ view: big });
   });
 
+  it("copies 64 KiB payloads into recycled segments: each comes back exactly, within maxBytes", async () => {
+    const store = memoryRunStore();
+    const payloadOf = (i: number) => ({ i, fill: String.fromCharCode(97 + (i % 26)).repeat(65_000) });
+    // 38 MiB through a 32 MiB store: the oldest runs go, and their segments are written again.
+    for (let i = 0; i < 600; i++) {
+      store.created({ runId: `r${i}`, webhookId: "a", deliveryId: undefined, receivedAt: Date.now(), payloadJson: Buffer.from(JSON.stringify(payloadOf(i))) });
+      if (i % 50 === 49) expect(store.bytes).toBeLessThanOrEqual(33_554_432);
+    }
+    const kept = store.size;
+    expect(kept).toBeGreaterThan(400);
+    expect(kept).toBeLessThan(600);
+    expect(await store.get(`r${599 - kept}`)).toBeUndefined();
+    for (let i = 600 - kept; i < 600; i++) expect((await store.get(`r${i}`))?.envelope?.payload).toEqual(payloadOf(i));
+  });
+
   it("gives back request metadata exactly as it was written, whatever the headers hold", async () => {
     const store = memoryRunStore();
     const header = fc.string({ unit: "binary", maxLength: 12 });

@@ -65,12 +65,15 @@ const ENVELOPE_OMITTED_AT = 2;
 const RESULT_OMITTED_AT = 3;
 const MARKS = 4;
 /**
- * Bytes of one segment of payloads, metadata and results: an eighth of what the store may hold
- * (`maxBytes`, or 2 KiB a run when `maxRuns` bounds it first), within [16 KiB, 1 MiB]; the store
- * holds at most about two segments more than its records.
+ * Bytes of one segment of payloads, metadata and results: a 64th of what the store may hold
+ * (`maxBytes`), within [16 KiB, 512 KiB] (512 KiB by default); the store holds at most about two
+ * segments more than its records. A region larger than a quarter segment gets a buffer of its own.
+ * perf: by default payloads up to 128 KiB are copied into the (recycled) segments. Kept as buffers
+ * of their own, 64 KiB payloads grew V8's external memory by 64 KiB a request, which triggered a
+ * full GC every few hundred requests. 1 MiB segments made 1 MiB bodies slower (each body's
+ * allocation became a fresh mapping from the kernel: ~330 page faults per request against ~75).
  */
-const segmentBytesFor = (maxBytes: number, maxRuns: number) =>
-  Math.min(1_048_576, Math.max(16_384, 2 ** Math.floor(Math.log2(Math.min(maxBytes, maxRuns * 2_048) / 8))));
+const segmentBytesFor = (maxBytes: number) => Math.min(524_288, Math.max(16_384, 2 ** Math.floor(Math.log2(maxBytes / 64))));
 
 /** An attempt kept as an object: any but a lone first attempt that logged nothing and did not fail. */
 interface Attempt {
@@ -108,7 +111,7 @@ const FINISHED_OP = 2;
  * The in-memory run store: the default with `memoryRunner`. Records live in this process and are
  * lost with it. Bounded three ways, the oldest run dropped first: `maxRuns` (default 1,000),
  * `maxBytes` (default 32 MiB: the payloads, request metadata, results, logs and a fixed ~600 B per
- * run; the bytes sit in segments of up to 1 MiB, so the store holds at most about two segments
+ * run; the bytes sit in segments of up to 512 KiB, so the store holds at most about two segments
  * more) and `maxAgeMs` (default 7 days); and the last `maxRefused` refused requests (default
  * 1,000). Lists are served from sorted indexes (all runs, per status, per webhook, per webhook and
  * status, per delivery id), never by scanning.
@@ -126,7 +129,7 @@ const FINISHED_OP = 2;
  */
 export function memoryRunStore(options: MemoryRunStoreOptions = {}): MemoryRunStore {
   const retention = parseOptions(optionsSchema, options, "memoryRunStore");
-  const regions = new ByteRegions(segmentBytesFor(retention.maxBytes, retention.maxRuns));
+  const regions = new ByteRegions(segmentBytesFor(retention.maxBytes));
   const maxCapacity = 2 ** Math.ceil(Math.log2(retention.maxRuns));
 
   // Runs are numbered by arrival (seq); the live ones are always the contiguous range
