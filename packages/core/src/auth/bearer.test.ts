@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { bearer, HookrunConfigError } from "@hookrun/core";
 import { contractHooks } from "../../../../test/support/in-process";
@@ -74,5 +75,20 @@ describe("bearer()", () => {
     }
     expect(thrown).toBeInstanceOf(HookrunConfigError);
     if (typeof tokens === "string" && tokens.length > 0) expect((thrown as Error).message).not.toContain(tokens);
+  });
+
+  it("reads the Authorization value exactly as RFC 6750's grammar says, for any value", () => {
+    // The grammar, as a regular expression: the reference the hand-written parser is held to.
+    const grammar = /^bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
+    // Values made of the grammar's own pieces (and a few that break it) hit its edges often.
+    const piece = fc.constantFrom("Bearer", "bEaReR", "bearer", "Basic", " ", "  ", "\t", "=", "==", "t0k", "t0k=", "t0ken", "-._~+/", ",", "é", "\u0100", "");
+    const value = fc.oneof(fc.array(piece, { maxLength: 6 }).map((parts) => parts.join("")), fc.string({ maxLength: 20 }));
+    fc.assert(
+      fc.property(value, fc.constantFrom("t0k", "t0k=", "t0ken", "-._~+/", "t0k=="), (authorization, token) => {
+        const match = grammar.exec(authorization);
+        expect(bearer(token).verify({ authorization }, undefined)).toBe(match !== null && match[1] === token);
+      }),
+      { numRuns: 3_000 },
+    );
   });
 });
