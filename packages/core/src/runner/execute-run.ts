@@ -74,6 +74,8 @@ export class Attempt implements DeadlineEntry {
   deadlinePrev: DeadlineEntry | undefined = undefined;
   deadlineNext: DeadlineEntry | undefined = undefined;
   deadlineAt = 0;
+  /** @internal Where this attempt sits in its runner's list of running attempts (-1: not running). */
+  runningAt = -1;
 
   constructor(
     private readonly host: RunnerHost,

@@ -63,9 +63,10 @@ export function memoryRunner(options: MemoryRunnerOptions = {}): Runner {
   let soonScheduled = false;
   // Jobs from earlier turns: each starts as soon as a slot is free, in the same turn.
   const ready = new Fifo<Attempt>();
-  // perf: a close that timed out aborts the running attempts through this set, not through an
-  // AbortSignal listener per run.
-  const running = new Set<Attempt>();
+  // perf: a close that timed out aborts the running attempts through this list, not through an
+  // AbortSignal listener per run. A list with swap-removal, not a Set: a Set that a run enters and
+  // leaves on every run rehashes its table every few runs.
+  const running = new RunningList();
   // perf: one timer for every running attempt's timeout, not a setTimeout per run.
   const deadlines = new Deadlines(config.timeoutMs);
   const retrying = new Map<NodeJS.Timeout, Attempt>();
@@ -127,7 +128,7 @@ export function memoryRunner(options: MemoryRunnerOptions = {}): Runner {
     } finally {
       draining = false;
     }
-    if (isIdle()) for (const wake of idleWaiters.splice(0)) wake();
+    if (idleWaiters.length > 0 && isIdle()) for (const wake of idleWaiters.splice(0)) wake();
   }
 
   function start(attempt: Attempt): void {
@@ -218,7 +219,7 @@ export function memoryRunner(options: MemoryRunnerOptions = {}): Runner {
     for (const { job, attempt } of dropped) deadLetter(job, attempt, new Error("hookrun closed before this run could finish"));
     host?.logger.warn({ running: running.size, dropped: dropped.length }, "close timed out: aborting running agents, dead-lettering queued runs");
     closeReason = new Error("hookrun is closing");
-    for (const attempt of running) attempt.abort(closeReason);
+    for (const attempt of running.snapshot()) attempt.abort(closeReason);
   }
 
   function enqueueNow(job: RunnerJob, enqueueOptions?: EnqueueOptions): EnqueueReceipt {
@@ -277,6 +278,36 @@ export function memoryRunner(options: MemoryRunnerOptions = {}): Runner {
   };
 }
 
+
+/** The attempts running now: O(1) add and remove, no allocation once warm. */
+class RunningList {
+  private readonly attempts: Attempt[] = [];
+
+  get size(): number {
+    return this.attempts.length;
+  }
+
+  add(attempt: Attempt): void {
+    attempt.runningAt = this.attempts.length;
+    this.attempts.push(attempt);
+  }
+
+  delete(attempt: Attempt): void {
+    const at = attempt.runningAt;
+    if (at < 0 || this.attempts[at] !== attempt) return;
+    const last = this.attempts.pop()!;
+    if (last !== attempt) {
+      this.attempts[at] = last;
+      last.runningAt = at;
+    }
+    attempt.runningAt = -1;
+  }
+
+  /** A copy: aborting an attempt may remove it (or others) while the copy is walked. */
+  snapshot(): Attempt[] {
+    return this.attempts.slice();
+  }
+}
 
 /** First-in first-out queue with O(1) shift (Array#shift is O(n)). */
 class Fifo<T> {
