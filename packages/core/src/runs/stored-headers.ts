@@ -12,20 +12,25 @@ const MAX_VALUE = 1_024;
 export function requestMetadata(headers: InboundHeaders, bytes: number): RunRequestMetadata {
   const kept: Record<string, string> = {};
   let count = 0;
-  const keep = (name: string, value: string | readonly string[] | undefined) => {
-    if (value === undefined || count >= MAX_HEADERS) return;
-    const lower = name.toLowerCase();
-    if (isSecretHeader(lower)) return;
-    const text = typeof value === "string" ? value : value.join(", ");
-    kept[lower] = text.length > MAX_VALUE ? `${text.slice(0, MAX_VALUE)}…` : text;
-    count++;
-  };
   if (typeof (headers as Headers).forEach === "function" && typeof (headers as Headers).get === "function") {
-    (headers as Headers).forEach((value, name) => keep(name, value));
+    (headers as Headers).forEach((value, name) => {
+      if (keep(kept, count, name, value)) count++;
+    });
   } else {
+    // perf: Node's headers object, walked without a closure per request.
     const record = headers as Readonly<Record<string, string | string[] | undefined>>;
-    for (const name in record) keep(name, record[name]);
+    for (const name in record) if (keep(kept, count, name, record[name])) count++;
   }
   const contentType = kept["content-type"];
   return contentType === undefined ? { headers: kept, bytes } : { headers: kept, contentType, bytes };
+}
+
+/** Keeps one header in `kept` unless it is secret, empty or one too many; whether it was kept. */
+function keep(kept: Record<string, string>, count: number, name: string, value: string | readonly string[] | undefined): boolean {
+  if (value === undefined || count >= MAX_HEADERS) return false;
+  const lower = name.toLowerCase();
+  if (isSecretHeader(lower)) return false;
+  const text = typeof value === "string" ? value : value.join(", ");
+  kept[lower] = text.length > MAX_VALUE ? `${text.slice(0, MAX_VALUE)}…` : text;
+  return true;
 }
