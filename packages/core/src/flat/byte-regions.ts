@@ -38,7 +38,7 @@ export class ByteRegions {
     if (!segment || segment.used + room > segment.buffer.byteLength) segment = this.openSegment();
     const offset = segment.used;
     let written = length;
-    if (typeof data === "string") written = segment.buffer.write(data, offset);
+    if (typeof data === "string") written = data.length <= SHORT_TEXT ? writeShort(segment.buffer, data, offset) : segment.buffer.write(data, offset);
     else segment.buffer.set(data, offset);
     segment.used += written;
     if (seq > segment.maxSeq) segment.maxSeq = seq;
@@ -127,6 +127,22 @@ export class ByteRegions {
     this.segments[id] = segment;
     return id;
   }
+}
+
+// perf: ids, delivery ids and request metadata are short ASCII: copied code unit by code unit,
+// they skip the call into C++ that `Buffer#write` makes (~0.1-0.2 µs, most of a short write).
+const SHORT_TEXT = 256;
+
+/** Writes `text` as UTF-8 at `offset`; returns the bytes written. */
+function writeShort(buffer: Buffer, text: string, offset: number): number {
+  const length = text.length;
+  for (let index = 0; index < length; index++) {
+    const unit = text.charCodeAt(index);
+    // Anything but ASCII: UTF-8 by Node, over what was copied so far.
+    if (unit >= 0x80) return buffer.write(text, offset);
+    buffer[offset + index] = unit;
+  }
+  return length;
 }
 
 interface Segment {
