@@ -99,6 +99,9 @@ async function measureMemory(core, runs, payload) {
   const before = used();
   const store = core.memoryRunStore({ maxRuns: runs, maxBytes: 2 ** 40 });
   await fill(store, runs, payload, 0);
+  // The store applies its writes in a batch (on the next turn, or now when read): apply them now,
+  // so the bodies they held are garbage before the first GC of settle(), not after it.
+  if (store.size !== runs) throw new Error(`memory store holds ${store.size} of ${runs} runs`);
   await settle();
   const heapBytes = used() - before;
   const result = { runs, payloadBytes: payload.byteLength, heapBytes, estimatedBytes: store.bytes };
