@@ -65,7 +65,7 @@ function replay(ops: Op[], maxRuns: number) {
   const created: ModelRun[] = [];
   // Times near now (so maxAgeMs keeps all), sometimes stepping back like a corrected clock.
   let clock = Date.now() - 1_000_000;
-  const steps = ops.flatMap((step): Op[] =>
+  const steps = ops.flatMap((step): Array<Exclude<Op, { kind: "run" }>> =>
     step.kind === "run"
       ? [step.create, { kind: "start", run: -1, attempt: 1 }, ...(step.finish ? [{ kind: "finish" as const, run: -1, attempt: 1, ...step.finish }] : [])]
       : [step],
