@@ -6,7 +6,6 @@ import type { Verifier } from "./verifier";
 
 const DIGEST_PREFIX = "sha256:";
 const HEX_DIGEST = /^[0-9a-f]{64}$/i;
-// RFC 6750 b64token, after a case-insensitive "Bearer" and one or more spaces.
 // RFC 6750's b64token: letters, digits and `-._~+/`, then any number of `=`.
 const TOKEN_CHARS = new Uint8Array(128);
 for (const char of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/") TOKEN_CHARS[char.charCodeAt(0)] = 1;

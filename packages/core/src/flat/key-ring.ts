@@ -24,14 +24,14 @@ export class KeyRing {
   /** Per entry: key region (id, offset, length), text region (id, offset, length). */
   private addresses!: Int32Array;
   /**
-   * The hash table: an entry's ring slot + 1 in the low bits (`slotMask`), the high bits of its
-   * key's hash above them; 0 is empty. perf: a probe passing an entry of another key is answered
+   * The hash table: an entry's ring slot + 1 in the low bits (`tableMask`: the table has twice as
+   * many positions as the ring has slots, so slot + 1 fits), the high bits of its key's hash above
+   * them (those the position does not use); 0 is empty. perf: a probe passing an entry of another key is answered
    * from the table alone, without reading that entry's hash: one cache miss fewer per probe in a
    * table of 100,000 delivery ids.
    */
   private table!: Int32Array;
   private tableMask = 0;
-  private slotMask = 0;
   private readonly bytes: ByteRegions;
 
   /** `maxEntries`: the most entries ever live at once (the owner drops the oldest before adding more). */
@@ -50,8 +50,6 @@ export class KeyRing {
     this.addresses = new Int32Array(capacity * 6);
     this.table = new Int32Array(capacity * 2);
     this.tableMask = capacity * 2 - 1;
-    // slot + 1 is at most `capacity`.
-    this.slotMask = capacity * 2 - 1;
   }
 
   get size(): number {
@@ -99,7 +97,7 @@ export class KeyRing {
   find(key: string): number {
     let found = -1;
     for (let at = this.probe(key); at >= 0; at = this.next(at)) {
-      const entry = this.entryAt((this.table[at]! & this.slotMask) - 1);
+      const entry = this.entryAt((this.table[at]! & this.tableMask) - 1);
       if (entry > found) found = entry;
     }
     return found;
@@ -107,7 +105,7 @@ export class KeyRing {
 
   /** Every live entry whose key is `key`, in no particular order. */
   findAll(key: string, into: number[]): number[] {
-    for (let at = this.probe(key); at >= 0; at = this.next(at)) into.push(this.entryAt((this.table[at]! & this.slotMask) - 1));
+    for (let at = this.probe(key); at >= 0; at = this.next(at)) into.push(this.entryAt((this.table[at]! & this.tableMask) - 1));
     return into;
   }
 
@@ -144,12 +142,12 @@ export class KeyRing {
   }
 
   private scan(from: number): number {
-    const { table, tableMask, slotMask, hashes, addresses, probeHash } = this;
-    const tag = probeHash & ~slotMask;
+    const { table, tableMask, hashes, addresses, probeHash } = this;
+    const tag = probeHash & ~tableMask;
     for (let at = from; table[at] !== 0; at = (at + 1) & tableMask) {
       const held = table[at]!;
-      if ((held & ~slotMask) !== tag) continue;
-      const slot = (held & slotMask) - 1;
+      if ((held & ~tableMask) !== tag) continue;
+      const slot = (held & tableMask) - 1;
       if (hashes[slot] !== probeHash) continue;
       const base = slot * 6;
       if (this.bytes.equalsText(addresses[base]!, addresses[base + 1]!, addresses[base + 2]!, this.probeKey)) return at;
@@ -166,20 +164,20 @@ export class KeyRing {
     const { table, tableMask } = this;
     let at = hash & tableMask;
     while (table[at] !== 0) at = (at + 1) & tableMask;
-    table[at] = (hash & ~this.slotMask) | (slot + 1);
+    table[at] = (hash & ~tableMask) | (slot + 1);
   }
 
   /** Removes ring slot `slot` from the table, shifting back what its removal would cut off. */
   private unplace(slot: number): void {
-    const { table, tableMask, slotMask, hashes } = this;
+    const { table, tableMask, hashes } = this;
     let at = hashes[slot]! & tableMask;
-    while ((table[at]! & slotMask) !== slot + 1) {
+    while ((table[at]! & tableMask) !== slot + 1) {
       if (table[at] === 0) return;
       at = (at + 1) & tableMask;
     }
     let hole = at;
     for (let next = (hole + 1) & tableMask; table[next] !== 0; next = (next + 1) & tableMask) {
-      const home = hashes[(table[next]! & slotMask) - 1]! & tableMask;
+      const home = hashes[(table[next]! & tableMask) - 1]! & tableMask;
       // The entry at `next` may move into the hole unless its home lies cyclically in (hole, next].
       if ((next > hole && (home <= hole || home > next)) || (next < hole && home <= hole && home > next)) {
         table[hole] = table[next]!;

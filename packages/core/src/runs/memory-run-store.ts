@@ -533,10 +533,10 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): MemoryRunSt
 
   // Writes wait here, four slots each (kind and arguments), and are applied in one batch per
   // event-loop turn, or before anything reads the store. perf: applied one by one on the request
-  // path, each write ran with the store's lines evicted from the CPU caches by the HTTP stack
-  // (~9 µs of misses per run over HTTP against ~2.7 µs in a tight loop); in a batch they stay warm,
-  // and a run accepted, started and finished in the same turn (an agent that returns at once) is
-  // written once, straight into its final status.
+  // path, each write ran with the store's lines evicted from the CPU caches by the HTTP stack; in a
+  // batch they stay warm, and a run accepted, started and finished in the same turn (an agent that
+  // returns at once) is written once, straight into its final status. 1 KB over HTTP at a fixed
+  // 8,000 req/s: records cost ~2.9 µs per request applied one by one, ~0.6 µs batched.
   let journal: unknown[] = [];
   // The batch being applied swaps with this one: a write (or a read) from inside a batch, e.g. from
   // the `onWriteError` logger, goes to the next batch instead of re-applying this one.
