@@ -20,10 +20,19 @@ export function writeInboundResponse(res: ServerResponse, response: InboundRespo
     res.setHeader("connection", "close");
     lingerBeforeClose(req, res.socket);
   }
-  // perf: one writeHead with a headers object takes Node's fast path (no setHeader bookkeeping per
-  // header) when nothing else set a header; with Content-Length given the body is not chunked.
-  res.writeHead(response.status, { ...response.headers, "content-length": Buffer.byteLength(response.body) }).end(response.body);
+  // perf: one writeHead with every field takes Node's fast path (no setHeader bookkeeping per
+  // header) when nothing else set a header; with Content-Length given the body is not chunked. The
+  // fields go as Node's flat [name, value, ...] list: a spread of the answer's headers plus
+  // "content-length" made V8 build a new hidden class (and Node's Object.keys a new enum cache)
+  // for every response.
+  const { headers } = response;
+  const fields: Array<string | number> = [];
+  for (const name in headers) if (name !== CONTENT_LENGTH) fields.push(name, headers[name]!);
+  fields.push(CONTENT_LENGTH, Buffer.byteLength(response.body));
+  res.writeHead(response.status, fields).end(response.body);
 }
+
+const CONTENT_LENGTH = "content-length";
 
 /**
  * True when no body byte is left unread: the stream ended, or (a body taken in one `read()`, whose
