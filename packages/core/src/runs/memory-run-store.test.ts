@@ -30,6 +30,9 @@ type Op =
   // What the pipeline does: accepted, started and (often) finished back to back, which the store
   // folds into one write when they fall in the same batch.
   | { kind: "run"; create: Extract<Op, { kind: "create" }>; finish?: Omit<Extract<Op, { kind: "finish" }>, "kind" | "run" | "attempt"> }
+  // What a Fetch server's runs do: every run accepted in a turn, then each started and finished
+  // (the runner waits for the next turn); the store folds them out of order.
+  | { kind: "turn"; creates: Array<Extract<Op, { kind: "create" }>>; finish?: Omit<Extract<Op, { kind: "finish" }>, "kind" | "run" | "attempt"> }
   // Something reads the store: the writes so far are applied, the next ones start a new batch.
   | { kind: "read" };
 
@@ -40,6 +43,14 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record(
     { kind: fc.constant("run" as const), create: createOp, finish: fc.record({ outcome: fc.oneof(fc.constant("succeeded" as const), outcome), logs: fc.oneof(fc.constant(0), fc.nat(2)), result: fc.boolean() }) },
     { requiredKeys: ["kind", "create"] },
+  ),
+  fc.record(
+    {
+      kind: fc.constant("turn" as const),
+      creates: fc.array(createOp, { minLength: 1, maxLength: 5 }),
+      finish: fc.record({ outcome: fc.oneof(fc.constant("succeeded" as const), outcome), logs: fc.oneof(fc.constant(0), fc.nat(2)), result: fc.boolean() }),
+    },
+    { requiredKeys: ["kind", "creates"] },
   ),
   fc.constant({ kind: "read" as const }),
   fc.record({ kind: fc.constant("start" as const), run: fc.nat(60), attempt: fc.integer({ min: 1, max: 3 }) }),
@@ -65,11 +76,21 @@ function replay(ops: Op[], maxRuns: number) {
   const created: ModelRun[] = [];
   // Times near now (so maxAgeMs keeps all), sometimes stepping back like a corrected clock.
   let clock = Date.now() - 1_000_000;
-  const steps = ops.flatMap((step): Array<Exclude<Op, { kind: "run" }>> =>
-    step.kind === "run"
-      ? [step.create, { kind: "start", run: -1, attempt: 1 }, ...(step.finish ? [{ kind: "finish" as const, run: -1, attempt: 1, ...step.finish }] : [])]
-      : [step],
-  );
+  const steps = ops.flatMap((step): Array<Exclude<Op, { kind: "run" | "turn" }>> => {
+    if (step.kind === "run") {
+      return [step.create, { kind: "start", run: -1, attempt: 1 }, ...(step.finish ? [{ kind: "finish" as const, run: -1, attempt: 1, ...step.finish }] : [])];
+    }
+    if (step.kind !== "turn") return [step];
+    const { creates, finish } = step;
+    // run -k: the k-th run from the last one created.
+    return [
+      ...creates,
+      ...creates.flatMap((_, i) => [
+        { kind: "start" as const, run: i - creates.length, attempt: 1 },
+        ...(finish ? [{ kind: "finish" as const, run: i - creates.length, attempt: 1, ...finish }] : []),
+      ]),
+    ];
+  });
   for (const step of steps) {
     if (step.kind === "read") {
       expect(store.size).toBe(model.length);
@@ -93,8 +114,8 @@ function replay(ops: Op[], maxRuns: number) {
       store.created({ ...seedOf(run), payloadJson: Buffer.from(JSON.stringify(run.payload)), request: { headers: { "content-type": "application/json" }, contentType: "application/json", bytes: 7 } });
       continue;
     }
-    // run -1: the run created last.
-    const run = step.run < 0 ? created[created.length - 1] : created[step.run % Math.max(1, created.length)];
+    // run -1: the run created last; -2 the one before it, and so on.
+    const run = step.run < 0 ? created[created.length + step.run] : created[step.run % Math.max(1, created.length)];
     if (!run || !model.includes(run)) continue;
     if (step.kind === "start") {
       if (!run.attempts.has(step.attempt)) run.attempts.set(step.attempt, { startedAt: clock, logs: 0 });
@@ -311,5 +332,45 @@ describe("memoryRunStore's write batches", () => {
     expect(await store.get("ok-2")).toMatchObject({ status: "succeeded", startedAt: now + 2, finishedAt: now + 3, durationMs: 3, result: { done: true }, attempts: [{ attempt: 1, startedAt: now + 2, finishedAt: now + 3, durationMs: 1, logs: [] }] });
     expect((await store.list({ status: "succeeded", limit: 10 })).runs.map((run) => run.runId)).toEqual(["ok-2"]);
     expect((await store.list({ status: "running", limit: 10 })).runs.map((run) => run.runId)).toEqual(["ok-1"]);
+  });
+
+  it("folds runs started after every run of the batch was accepted, and never folds a write in before one that came earlier", async () => {
+    const store = memoryRunStore();
+    const now = Date.now();
+    const seed = (runId: string) => ({ runId, webhookId: "a", deliveryId: undefined, receivedAt: now });
+    const end = (startedAt: number, status: "succeeded" | "failed"): StoredAttemptEnd => ({
+      attempt: 1,
+      startedAt,
+      finishedAt: startedAt + 1,
+      durationMs: 1,
+      status,
+      logs: [],
+      ...(status === "failed" ? { error: { message: "boom" } } : {}),
+    });
+    for (const runId of ["a", "b", "c", "d"]) store.created({ ...seed(runId), payloadJson: "{}" });
+    // "b" ends before it starts (its start is late news): that end must stay before the start.
+    store.attemptFinished(seed("b"), end(now + 5, "failed"));
+    store.attemptStarted(seed("a"), 1, now + 1);
+    store.attemptFinished(seed("a"), end(now + 1, "succeeded"));
+    store.attemptStarted(seed("b"), 1, now + 7);
+    store.attemptStarted(seed("c"), 1, now + 3);
+    store.attemptFinished(seed("c"), end(now + 3, "succeeded"));
+    store.attemptStarted(seed("d"), 1, now + 4);
+    expect(await store.get("a")).toMatchObject({ status: "succeeded", startedAt: now + 1, finishedAt: now + 2, attempts: [{ attempt: 1, startedAt: now + 1, finishedAt: now + 2 }] });
+    expect(await store.get("b")).toMatchObject({ status: "failed", attempts: [{ attempt: 1, startedAt: now + 7, finishedAt: now + 6, error: { message: "boom" } }] });
+    expect(await store.get("c")).toMatchObject({ status: "succeeded", startedAt: now + 3, attempts: [{ attempt: 1, startedAt: now + 3, finishedAt: now + 4 }] });
+    expect(await store.get("d")).toMatchObject({ status: "running", startedAt: now + 4, attempts: [{ attempt: 1, startedAt: now + 4 }] });
+    expect((await store.list({ status: "succeeded", limit: 10 })).runs.map((run) => run.runId).sort()).toEqual(["a", "c"]);
+    expect((await store.list({ status: "running", limit: 10 })).runs.map((run) => run.runId)).toEqual(["d"]);
+    expect((await store.list({ status: "queued", limit: 10 })).runs).toEqual([]);
+
+    // "e" started, then another run came, then its second attempt's end (late news from a retry)
+    // before its first attempt's: the later write wins, as it does applied one by one.
+    store.created({ ...seed("e"), payloadJson: "{}" });
+    store.attemptStarted(seed("e"), 1, now + 1);
+    store.created({ ...seed("f"), payloadJson: "{}" });
+    store.attemptFinished(seed("e"), { ...end(now + 10, "failed"), attempt: 2 });
+    store.attemptFinished(seed("e"), end(now + 1, "succeeded"));
+    expect(await store.get("e")).toMatchObject({ status: "succeeded", finishedAt: now + 2 });
   });
 });

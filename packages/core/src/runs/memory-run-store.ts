@@ -543,6 +543,12 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): MemoryRunSt
   let applying: unknown[] = [];
   // The last entry when it is a run's `created` that its first attempt's start and end may fold into.
   let foldable = -1;
+  // Earlier `created` entries of this batch still waiting for their first attempt's start or end,
+  // by run id: runs that start a turn after they were accepted (a Fetch server writes the 202
+  // later, so the runner waits for setImmediate) come as every run's `created`, then every run's
+  // start and end. perf: only entries that stop being the last one are put here, so runs that
+  // start in the turn they were accepted (node:http) never touch the map.
+  const waiting = new Map<string, number>();
   let flushScheduled = false;
   let onWriteError: ((error: unknown) => void) | undefined;
 
@@ -553,9 +559,24 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): MemoryRunSt
     setImmediate(flush);
   }
 
+  /**
+   * Where in this batch `runId`'s `created` waits for its first attempt's start or end, or -1; it
+   * becomes `foldable` (the next write's first guess).
+   */
+  function foldingInto(runId: string): number {
+    if (foldable >= 0 && (journal[foldable + 1] as StoredRunStart).runId === runId) return foldable;
+    if (waiting.size === 0) return -1;
+    const at = waiting.get(runId);
+    if (at === undefined) return -1;
+    if (foldable >= 0) waiting.set((journal[foldable + 1] as StoredRunStart).runId, foldable);
+    waiting.delete(runId);
+    return (foldable = at);
+  }
+
   function flush(): void {
     flushScheduled = false;
     foldable = -1;
+    if (waiting.size > 0) waiting.clear();
     if (journal.length === 0) return;
     const entries = journal;
     journal = applying;
@@ -590,24 +611,33 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): MemoryRunSt
       onWriteError = handler;
     },
     created(start) {
+      // A second record of the same run in one batch (another process's store got there first):
+      // what comes next folds into this one, never into the one before.
+      if (waiting.size > 0) waiting.delete(start.runId);
+      if (foldable >= 0) waiting.set((journal[foldable + 1] as StoredRunStart).runId, foldable);
       foldable = journal.length;
       later(CREATED_OP, start, undefined, undefined);
     },
     attemptStarted(seed, number, at) {
-      if (foldable >= 0 && number === 1 && journal[foldable + 2] === undefined && (journal[foldable + 1] as StoredRunStart).runId === seed.runId) {
-        journal[foldable + 2] = at;
-        return;
+      const into = foldingInto(seed.runId);
+      if (into >= 0) {
+        if (number === 1 && journal[into + 2] === undefined) {
+          journal[into + 2] = at;
+          return;
+        }
+        // A write that does not fold: nothing after it may fold in before it.
+        foldable = -1;
       }
-      foldable = -1;
       later(STARTED_OP, seed, number, at);
     },
     attemptFinished(seed, end) {
-      if (foldable >= 0 && end.attempt === 1 && journal[foldable + 2] !== undefined && (journal[foldable + 1] as StoredRunStart).runId === seed.runId) {
-        journal[foldable + 3] = end;
-        foldable = -1;
+      const into = foldingInto(seed.runId);
+      // Folded or not, nothing more folds into this run's record in this batch.
+      if (into >= 0) foldable = -1;
+      if (into >= 0 && end.attempt === 1 && journal[into + 2] !== undefined) {
+        journal[into + 3] = end;
         return;
       }
-      foldable = -1;
       later(FINISHED_OP, seed, end, undefined);
     },
     replayed(runId, replayRunId) {
