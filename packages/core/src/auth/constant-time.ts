@@ -1,5 +1,6 @@
 import * as crypto from "node:crypto";
 import { createHash, timingSafeEqual } from "node:crypto";
+import { Buffer } from "node:buffer";
 
 type OneShotHash = (algorithm: string, data: string | Uint8Array, outputEncoding: "buffer") => Buffer;
 // perf: Node's one-shot `crypto.hash` (20.12+, 21.7+) makes no Hash object: ~0.4 µs less per

@@ -5,6 +5,7 @@ import { getHeader } from "../http/headers";
 import type { InboundHeaders } from "../types";
 import { freshTimestamp, hmac } from "./hmac";
 import type { Verifier } from "./verifier";
+import { Buffer } from "node:buffer";
 
 /** Options of {@link standardWebhooks}. */
 export interface StandardWebhooksOptions {

@@ -1,4 +1,4 @@
-import { isAscii, isUtf8 } from "node:buffer";
+import { Buffer, isAscii, isUtf8 } from "node:buffer";
 import { HookrunError } from "../errors";
 import { checkJsonDepth } from "./json-depth";
 

@@ -7,6 +7,7 @@ import { recordingLogger } from "../runs/recording-logger";
 import type { AttemptTrace } from "../telemetry/telemetry";
 import type { Agent, AgentContext, AgentEvent, Logger } from "../types";
 import type { RunnerHost, RunnerJob } from "./runner";
+import { performance } from "node:perf_hooks";
 
 /** One attempt of a job, as a runner hands it to {@link executeRun}. */
 export interface RunAttempt {

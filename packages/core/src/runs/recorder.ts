@@ -9,6 +9,7 @@ import { compileRedaction, type Redactor } from "./redact";
 import { requestMetadata } from "./stored-headers";
 import type { MemoryRunStore } from "./memory-run-store";
 import type { RunStore, StoredAttemptEnd, StoredRunStart } from "./types";
+import { Buffer } from "node:buffer";
 
 /** The log levels an agent's `ctx.logger` has. */
 export type LogLevel = "debug" | "info" | "warn" | "error";

@@ -5,6 +5,7 @@ import type { QueueDepth, Runner, RunnerJob } from "../runner/runner";
 import type { Agent, AgentContext, Envelope, HookrunEvent, InboundRequest, InboundResponse } from "../types";
 import { loadOtelApi, meterProviderRegistered, tracerProviderRegistered, type OtelApi } from "./load-otel-api";
 import * as names from "./names";
+import { performance } from "node:perf_hooks";
 
 /**
  * `createInboundWebhooks({ telemetry })`: `"auto"` records when `@opentelemetry/api` is installed
