@@ -1,3 +1,4 @@
+import { setHeader } from "./stored-headers";
 import type { RunRequestMetadata } from "./types";
 
 // HTTP forbids NUL in header names and values (Node's parser and Fetch `Headers` refuse it), so
@@ -27,7 +28,7 @@ export function requestFromText(text: string): RunRequestMetadata {
   if (text.startsWith(JSON_FORM)) return JSON.parse(text) as RunRequestMetadata;
   const fields = text.split(SEP);
   const headers: Record<string, string> = {};
-  for (let index = 2; index + 1 < fields.length; index += 2) headers[fields[index]!] = fields[index + 1]!;
+  for (let index = 2; index + 1 < fields.length; index += 2) setHeader(headers, fields[index]!, fields[index + 1]!);
   const first = fields[0]!;
   const bytes = Number(fields[1]);
   return first.startsWith("+") ? { headers, contentType: first.slice(1), bytes } : { headers, bytes };

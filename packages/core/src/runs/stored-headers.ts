@@ -31,6 +31,15 @@ function keep(kept: Record<string, string>, count: number, name: string, value: 
   const lower = name.toLowerCase();
   if (isSecretHeader(lower)) return false;
   const text = typeof value === "string" ? value : value.join(", ");
-  kept[lower] = text.length > MAX_VALUE ? `${text.slice(0, MAX_VALUE)}…` : text;
+  setHeader(kept, lower, text.length > MAX_VALUE ? `${text.slice(0, MAX_VALUE)}…` : text);
   return true;
+}
+
+/**
+ * `headers[name] = value`, also for a header a sender named `__proto__`: a plain assignment would
+ * set the object's prototype (ignored for a string) and drop the header. @internal
+ */
+export function setHeader(headers: Record<string, string>, name: string, value: string): void {
+  if (name === "__proto__") Object.defineProperty(headers, name, { value, enumerable: true, writable: true, configurable: true });
+  else headers[name] = value;
 }
