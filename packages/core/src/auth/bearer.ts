@@ -1,9 +1,9 @@
+import { Buffer } from "node:buffer";
 import { z } from "zod";
 import { HookrunConfigError } from "../errors";
 import { getHeader } from "../http/headers";
 import { matchesAnyDigest, sha256 } from "./constant-time";
 import type { Verifier } from "./verifier";
-import { Buffer } from "node:buffer";
 
 const DIGEST_PREFIX = "sha256:";
 const HEX_DIGEST = /^[0-9a-f]{64}$/i;

@@ -1,10 +1,10 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
+import { Buffer } from "node:buffer";
 import { z } from "zod";
 import { parseOptions } from "../config";
 import { getHeader } from "../http/headers";
 import type { InboundHeaders } from "../types";
 import type { Verifier } from "./verifier";
-import { Buffer } from "node:buffer";
 
 /** A shared secret: a string (used as its UTF-8 bytes) or the key bytes themselves. */
 export type HmacSecret = string | Uint8Array;

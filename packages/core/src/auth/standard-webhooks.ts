@@ -1,3 +1,4 @@
+import { Buffer } from "node:buffer";
 import { z } from "zod";
 import { parseOptions } from "../config";
 import { HookrunConfigError } from "../errors";
@@ -5,7 +6,6 @@ import { getHeader } from "../http/headers";
 import type { InboundHeaders } from "../types";
 import { freshTimestamp, hmac } from "./hmac";
 import type { Verifier } from "./verifier";
-import { Buffer } from "node:buffer";
 
 /** Options of {@link standardWebhooks}. */
 export interface StandardWebhooksOptions {

@@ -1,6 +1,6 @@
+import { Buffer } from "node:buffer";
 import { HookrunError } from "../errors";
 import { JSON_DEPTH_WASM } from "./json-depth-wasm";
-import { Buffer } from "node:buffer";
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;

@@ -1,10 +1,10 @@
 import { AsyncResource } from "node:async_hooks";
 import type { Readable } from "node:stream";
+import { Buffer } from "node:buffer";
 import { HookrunError } from "../errors";
 import type { InboundBody, InboundHeaders } from "../types";
 import { getHeader } from "../http/headers";
 import type { DeadlineEntry, Deadlines } from "../timers/deadlines";
-import { Buffer } from "node:buffer";
 
 const DECIMAL = /^[0-9]+$/;
 const EMPTY = new Uint8Array(0);

@@ -1,4 +1,5 @@
 import { Buffer } from "node:buffer";
+
 /**
  * Where the in-memory run store keeps the bytes of its records (payloads, request metadata,
  * results): copied into a few large off-heap segments instead of kept as strings and objects.

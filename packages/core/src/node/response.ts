@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import type { InboundResponse } from "../types";
 import { Buffer } from "node:buffer";
+import type { InboundResponse } from "../types";
 
 // Bounds on how long and how much an unread body is drained after an early answer.
 const LINGER_MS = 5_000;

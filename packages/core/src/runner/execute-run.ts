@@ -1,3 +1,4 @@
+import { performance } from "node:perf_hooks";
 import { memoryEffectStore, type EffectStore } from "../effects/effect-store";
 import { noEvents } from "../events/no-events";
 import { childLogger, describeError, noLog } from "../logger";
@@ -7,7 +8,6 @@ import { recordingLogger } from "../runs/recording-logger";
 import type { AttemptTrace } from "../telemetry/telemetry";
 import type { Agent, AgentContext, AgentEvent, Logger } from "../types";
 import type { RunnerHost, RunnerJob } from "./runner";
-import { performance } from "node:perf_hooks";
 
 /** One attempt of a job, as a runner hands it to {@link executeRun}. */
 export interface RunAttempt {

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { memoryRunStore, type RunRecord, type RunStatus, type StoredAttemptEnd, type StoredRunStart } from "@hookrun/core";
+import { bearer, createInboundWebhooks, memoryRunStore, type RunRecord, type RunStatus, type StoredAttemptEnd, type StoredRunStart } from "@hookrun/core";
 
 // The in-memory store keeps its records flat (typed arrays, byte segments); these tests hold it to
 // a plain model of what a store must answer, over random histories.
@@ -303,6 +303,30 @@ describe("memoryRunStore against a model", () => {
     const withNul = { headers: { "x-a\u0000b": "v\u0000w", "content-type": "application/json" }, contentType: "application/json", bytes: 3 };
     store.created({ runId: "nul", webhookId: "a", deliveryId: undefined, receivedAt: Date.now(), request: withNul });
     expect((await store.get("nul"))?.request).toEqual(withNul);
+    // A header a sender named __proto__ is kept as the header it is, and pollutes nothing.
+    const proto = { headers: JSON.parse('{"__proto__":"x","host":"h"}') as Record<string, string>, bytes: 2 };
+    store.created({ runId: "proto", webhookId: "a", deliveryId: undefined, receivedAt: Date.now(), request: proto });
+    const kept = (await store.get("proto"))?.request?.headers;
+    expect(Object.entries(kept ?? {})).toEqual([
+      ["__proto__", "x"],
+      ["host", "h"],
+    ]);
+    expect(Object.getPrototypeOf(kept)).toBe(Object.prototype);
+  });
+
+  it("records a header a sender named __proto__ in the run's request metadata", async () => {
+    const hooks = createInboundWebhooks({ webhooks: [{ id: "a", auth: bearer("t"), agent() {} }] });
+    const headers = JSON.parse('{"authorization":"Bearer t","__proto__":"x","content-type":"application/json"}') as Record<string, string>;
+    const response = await hooks.handleInboundWebhook({ method: "POST", webhookId: "a", headers, body: "{}" });
+    expect(response.status).toBe(202);
+    const { runId } = JSON.parse(response.body) as { runId: string };
+    const record = await hooks.runs.get(runId);
+    expect(Object.entries(record?.request?.headers ?? {})).toEqual([
+      ["__proto__", "x"],
+      ["content-type", "application/json"],
+    ]);
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
+    await hooks.close();
   });
 });
 
@@ -372,5 +396,14 @@ describe("memoryRunStore's write batches", () => {
     store.attemptFinished(seed("e"), { ...end(now + 10, "failed"), attempt: 2 });
     store.attemptFinished(seed("e"), end(now + 1, "succeeded"));
     expect(await store.get("e")).toMatchObject({ status: "succeeded", finishedAt: now + 2 });
+
+    // A second record of the same run (another process's store got there first) takes what
+    // follows, in order: a late start of attempt 1 does not fold in before it.
+    store.created({ ...seed("g"), payloadJson: "{}" });
+    store.created({ ...seed("g"), payloadJson: "{}" });
+    store.attemptStarted(seed("g"), 1, now + 1);
+    store.attemptFinished(seed("g"), end(now + 1, "succeeded"));
+    store.attemptStarted(seed("g"), 1, now + 8);
+    expect(await store.get("g")).toMatchObject({ status: "succeeded", attempts: [{ attempt: 1, startedAt: now + 8, finishedAt: now + 2 }] });
   });
 });

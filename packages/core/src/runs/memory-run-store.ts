@@ -614,7 +614,10 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): MemoryRunSt
       // A second record of the same run in one batch (another process's store got there first):
       // what comes next folds into this one, never into the one before.
       if (waiting.size > 0) waiting.delete(start.runId);
-      if (foldable >= 0) waiting.set((journal[foldable + 1] as StoredRunStart).runId, foldable);
+      if (foldable >= 0) {
+        const previous = (journal[foldable + 1] as StoredRunStart).runId;
+        if (previous !== start.runId) waiting.set(previous, foldable);
+      }
       foldable = journal.length;
       later(CREATED_OP, start, undefined, undefined);
     },

@@ -1,3 +1,4 @@
+import { Buffer } from "node:buffer";
 import type { HookrunError } from "../errors";
 import { getHeader } from "../http/headers";
 import { describeError } from "../logger";
@@ -9,7 +10,6 @@ import { compileRedaction, type Redactor } from "./redact";
 import { requestMetadata } from "./stored-headers";
 import type { MemoryRunStore } from "./memory-run-store";
 import type { RunStore, StoredAttemptEnd, StoredRunStart } from "./types";
-import { Buffer } from "node:buffer";
 
 /** The log levels an agent's `ctx.logger` has. */
 export type LogLevel = "debug" | "info" | "warn" | "error";

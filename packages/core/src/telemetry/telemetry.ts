@@ -1,3 +1,4 @@
+import { performance } from "node:perf_hooks";
 import type { Attributes, Context, Counter, Histogram, MeterProvider, ObservableCallback, ObservableGauge, Span, Tracer, TracerProvider } from "@opentelemetry/api";
 import { HookrunConfigError } from "../errors";
 import { describeError } from "../logger";
@@ -5,7 +6,6 @@ import type { QueueDepth, Runner, RunnerJob } from "../runner/runner";
 import type { Agent, AgentContext, Envelope, HookrunEvent, InboundRequest, InboundResponse } from "../types";
 import { loadOtelApi, meterProviderRegistered, tracerProviderRegistered, type OtelApi } from "./load-otel-api";
 import * as names from "./names";
-import { performance } from "node:perf_hooks";
 
 /**
  * `createInboundWebhooks({ telemetry })`: `"auto"` records when `@opentelemetry/api` is installed

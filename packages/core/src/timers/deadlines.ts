@@ -1,4 +1,5 @@
 import { performance } from "node:perf_hooks";
+
 /** What {@link Deadlines} keeps per entry: its links and when it expires. @internal */
 export interface DeadlineEntry {
   deadlinePrev: DeadlineEntry | undefined;
