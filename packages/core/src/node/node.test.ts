@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { connect } from "node:net";
 import { describe, expect, it } from "vitest";
 import { toInboundRequest, writeInboundResponse } from "@hookrun/core/node";
@@ -23,7 +23,7 @@ describe("toInboundRequest (node)", () => {
 
 describe("writeInboundResponse", () => {
   /** The head and body a raw client reads for one GET answered by `answer`. */
-  async function exchange(answer: (res: import("node:http").ServerResponse) => void): Promise<string[]> {
+  async function exchange(answer: (res: ServerResponse) => void): Promise<string[]> {
     const server = createServer((req, res) => {
       req.resume();
       req.on("end", () => answer(res));
