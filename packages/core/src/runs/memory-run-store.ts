@@ -568,9 +568,16 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): MemoryRunSt
     if (waiting.size === 0) return -1;
     const at = waiting.get(runId);
     if (at === undefined) return -1;
-    if (foldable >= 0) waiting.set((journal[foldable + 1] as StoredRunStart).runId, foldable);
+    park(runId);
     waiting.delete(runId);
     return (foldable = at);
+  }
+
+  /** `foldable`, unless it is a record of `runId`, waits in `waiting` while another entry is the last. */
+  function park(runId: string): void {
+    if (foldable < 0) return;
+    const previous = (journal[foldable + 1] as StoredRunStart).runId;
+    if (previous !== runId) waiting.set(previous, foldable);
   }
 
   function flush(): void {
@@ -614,10 +621,7 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): MemoryRunSt
       // A second record of the same run in one batch (another process's store got there first):
       // what comes next folds into this one, never into the one before.
       if (waiting.size > 0) waiting.delete(start.runId);
-      if (foldable >= 0) {
-        const previous = (journal[foldable + 1] as StoredRunStart).runId;
-        if (previous !== start.runId) waiting.set(previous, foldable);
-      }
+      park(start.runId);
       foldable = journal.length;
       later(CREATED_OP, start, undefined, undefined);
     },
