@@ -47,6 +47,26 @@ export class ByteRegions {
     this.at(this.open, offset, written);
   }
 
+  /**
+   * The open segment's buffer, for a region written in place from `offset` up to the buffer's end;
+   * then {@link commit} with where it ended, or nothing to leave the segment as it was. perf: what
+   * is encoded straight into a segment needs no buffer of its own in between.
+   */
+  reserve(): Buffer {
+    const segment = this.open >= 0 ? this.segments[this.open]! : this.openSegment();
+    this.offset = segment.used;
+    return segment.buffer;
+  }
+
+  /** Keeps what was written in place since {@link reserve}, up to `end`, for the run `seq`. */
+  commit(seq: number, end: number): void {
+    const segment = this.segments[this.open]!;
+    const offset = segment.used;
+    segment.used = end;
+    if (seq > segment.maxSeq) segment.maxSeq = seq;
+    this.at(this.open, offset, end - offset);
+  }
+
   /** The bytes at an address {@link write} gave, as text. */
   text(id: number, offset: number, length: number): string {
     if (id < 0 || length === 0) return "";

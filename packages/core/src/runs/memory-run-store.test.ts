@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { bearer, createInboundWebhooks, memoryRunStore, type RunRecord, type RunStatus, type StoredAttemptEnd, type StoredRunStart } from "@hookrun/core";
+import { bearer, createInboundWebhooks, memoryRunStore, type RunRecord, type RunStatus, type RunStore, type StoredAttemptEnd, type StoredRunStart } from "@hookrun/core";
 
 // The in-memory store keeps its records flat (typed arrays, byte segments); these tests hold it to
 // a plain model of what a store must answer, over random histories.
@@ -327,6 +327,59 @@ describe("memoryRunStore against a model", () => {
     ]);
     expect(({} as Record<string, unknown>).x).toBeUndefined();
     await hooks.close();
+  });
+
+  // The default store encodes a request's headers itself, straight from the request; a store
+  // wrapped around it gets (and forwards) the metadata object instead. Both keep the same.
+  const metadataBothWays = async (headers: Record<string, string | string[]>) => {
+    const direct = createInboundWebhooks({ webhooks: [{ id: "a", auth: bearer("t"), agent() {} }] });
+    const inner = memoryRunStore();
+    const seen: StoredRunStart[] = [];
+    // A spread copies every method of the store (they close over it): a wrapper as a user writes one.
+    const wrapped: RunStore = { ...inner, created: (start) => (seen.push(start), inner.created(start)) };
+    const viaObject = createInboundWebhooks({ webhooks: [{ id: "a", auth: bearer("t"), agent() {} }], runs: { store: wrapped } });
+    const records = [];
+    for (const hooks of [direct, viaObject]) {
+      const response = await hooks.handleInboundWebhook({ method: "POST", webhookId: "a", headers: { ...headers, authorization: "Bearer t" }, body: "{}" });
+      expect(response.status).toBe(202);
+      records.push((await hooks.runs.get((JSON.parse(response.body) as { runId: string }).runId))!.request);
+      await hooks.close();
+    }
+    expect(JSON.stringify(seen)).not.toContain("Bearer t");
+    return records as [RunRecord["request"], RunRecord["request"]];
+  };
+
+  it("keeps a request's headers lower-cased, capped and without credentials, straight from the request", async () => {
+    const [direct, viaObject] = await metadataBothWays({
+      "Content-Type": "application/json",
+      Cookie: "session=SECRET",
+      "X-Hub-Signature-256": "sha256=SECRET",
+      "X-Request-Id": "req-1",
+      "x-latin": "caf\u00e9",
+      "x-list": ["a", "b"],
+      "x-long": "a".repeat(2_000),
+    });
+    expect(direct).toEqual({
+      headers: { "content-type": "application/json", "x-request-id": "req-1", "x-latin": "caf\u00e9", "x-list": "a, b", "x-long": `${"a".repeat(1_024)}\u2026` },
+      contentType: "application/json",
+      bytes: 2,
+    });
+    expect(viaObject).toEqual(direct);
+    expect(JSON.stringify(direct)).not.toContain("SECRET");
+  });
+
+  it("keeps the same request metadata whichever way it is encoded, whatever the headers hold", async () => {
+    const reserved = /^(authorization|content-length|content-encoding|content-type|transfer-encoding)$/i;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.dictionary(fc.string({ unit: "binary", maxLength: 12 }).filter((name) => !reserved.test(name)), fc.string({ unit: "binary", maxLength: 40 }), { maxKeys: 6 }),
+        async (headers) => {
+          const [direct, viaObject] = await metadataBothWays(headers);
+          expect(direct).toEqual(viaObject);
+        },
+      ),
+      { numRuns: 100 },
+    );
   });
 });
 

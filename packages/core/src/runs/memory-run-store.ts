@@ -4,9 +4,11 @@ import { HookrunError } from "../errors";
 import { ByteRegions } from "../flat/byte-regions";
 import { KeyRing } from "../flat/key-ring";
 import { textOf } from "./recorder";
-import { requestFromText, requestText } from "./request-text";
+import { requestFromText, requestText, writeRequest } from "./request-text";
+import { requestMetadata } from "./stored-headers";
 import { DEFAULT_MAX_REFUSED, DEFAULT_MAX_RUN_AGE_MS, DEFAULT_MAX_RUN_BYTES, DEFAULT_MAX_RUNS } from "./options";
 import { SeqList } from "../flat/seq-list";
+import type { InboundHeaders } from "../types";
 import type {
   RefusedRequest,
   RunAttemptRecord,
@@ -40,6 +42,26 @@ export interface MemoryRunStore extends RunStore {
   readonly size: number;
   /** @internal Where a write that failed while applied (after the call returned) is reported. */
   onWriteError: ((error: unknown) => void) | undefined;
+}
+
+// The stores memoryRunStore() made: only these get a request's headers unfiltered. perf: a
+// WeakSet, not a flag on the store, so that a store wrapped around one (spread, or forwarding its
+// writes) is not one of them and never sees a credential.
+const rawHeaderStores = new WeakSet<RunStore>();
+
+/** @internal Whether `store` is one that memoryRunStore() made, so it takes a {@link RawRunStart}. */
+export function takesRawHeaders(store: RunStore): boolean {
+  return rawHeaderStores.has(store);
+}
+
+/**
+ * @internal What the recorder gives the in-memory store instead of `request`: the request's headers
+ * as they came, filtered (credentials and signatures left out) and encoded straight into a segment
+ * when the batch is applied, by the end of the turn, like the payload's bytes.
+ */
+export interface RawRunStart extends StoredRunStart {
+  requestHeaders?: InboundHeaders;
+  requestBytes?: number;
 }
 
 // What one run costs beyond its bytes (its slot in the typed arrays, its id string, its map and
@@ -172,6 +194,18 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): MemoryRunSt
   function store(seq: number, at: number, data: Uint8Array | string): number {
     regions.write(seq, data);
     const base = (seq & mask) * 9 + at;
+    addresses[base] = regions.id;
+    addresses[base + 1] = regions.offset;
+    addresses[base + 2] = regions.length;
+    return regions.length;
+  }
+  /** A run's request metadata from its headers, encoded in place (or, when that fails, as an object first). */
+  function storeRequest(seq: number, headers: InboundHeaders, bytes: number): number {
+    const buffer = regions.reserve();
+    const end = writeRequest(buffer, regions.offset, buffer.byteLength, headers, bytes);
+    if (end < 0) return store(seq, METADATA, requestText(requestMetadata(headers, bytes)));
+    regions.commit(seq, end);
+    const base = (seq & mask) * 9 + METADATA;
     addresses[base] = regions.id;
     addresses[base + 1] = regions.offset;
     addresses[base + 2] = regions.length;
@@ -466,7 +500,9 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): MemoryRunSt
       let added = 0;
       if (start.payloadJson !== undefined) added += store(seq, PAYLOAD, start.payloadJson);
       // perf: the metadata is one short text in the segment, not an object graph on the heap.
-      if (start.request) added += store(seq, METADATA, requestText(start.request));
+      const { requestHeaders } = start as RawRunStart;
+      if (requestHeaders !== undefined) added += storeRequest(seq, requestHeaders, (start as RawRunStart).requestBytes!);
+      else if (start.request) added += store(seq, METADATA, requestText(start.request));
       marks[mark + FLAGS] = CREATED | (start.redacted ? REDACTED : 0);
       marks[mark + ENVELOPE_OMITTED_AT] = start.envelopeOmitted === undefined ? 0 : ENVELOPE_OMITTED.indexOf(start.envelopeOmitted);
       if (start.replayOf !== undefined) coldOf(seq).replayOf = start.replayOf;
@@ -604,7 +640,7 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): MemoryRunSt
     entries.length = 0;
   }
 
-  return {
+  const memory: MemoryRunStore = {
     name: "memory",
     get bytes() {
       flush();
@@ -705,6 +741,8 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): MemoryRunSt
       return newestFirst;
     },
   };
+  rawHeaderStores.add(memory);
+  return memory;
 }
 
 /** The position a cursor this store gave out names (`<receivedAt>.<seq>`). */

@@ -7,8 +7,8 @@ import type { InboundHeaders, Logger } from "../types";
 import type { ParsedRunsOptions } from "./options";
 import { jsonOf, logLineJson, storedError } from "./record-json";
 import { compileRedaction, type Redactor } from "./redact";
+import { takesRawHeaders, type MemoryRunStore, type RawRunStart } from "./memory-run-store";
 import { requestMetadata } from "./stored-headers";
-import type { MemoryRunStore } from "./memory-run-store";
 import type { RunStore, StoredAttemptEnd, StoredRunStart } from "./types";
 
 /** The log levels an agent's `ctx.logger` has. */
@@ -79,6 +79,7 @@ export function createRunsRecorder(options: ParsedRunsOptions, store: RunStore, 
   };
   // A store that applies writes later (the in-memory store, once per turn) reports failures here.
   if ("onWriteError" in store) (store as MemoryRunStore).onWriteError = onWriteError;
+  const rawHeaders = takesRawHeaders(store);
   function write(result: void | Promise<void>): void {
     // perf: a store answering synchronously (memory) costs no promise.
     if (result !== undefined && typeof (result as Promise<void>).then === "function") (result as Promise<void>).then(onWritten, onWriteError);
@@ -169,7 +170,11 @@ export function createRunsRecorder(options: ParsedRunsOptions, store: RunStore, 
       const start: StoredRunStart = { runId: job.runId, webhookId: job.webhookId, deliveryId: job.deliveryId, receivedAt: job.receivedAt };
       setPayload(start, job, body);
       if (job.agent !== undefined) start.agent = job.agent;
-      if (headers) start.request = requestMetadata(headers, rawBytes);
+      if (headers && rawHeaders) {
+        // perf: the in-memory store encodes the kept headers straight into its segment.
+        (start as RawRunStart).requestHeaders = headers;
+        (start as RawRunStart).requestBytes = rawBytes;
+      } else if (headers) start.request = requestMetadata(headers, rawBytes);
       if (job.replayOf !== undefined) start.replayOf = job.replayOf;
       if (replayReason !== undefined) start.replayReason = replayReason.slice(0, 1_000);
       write(store.created(start));
