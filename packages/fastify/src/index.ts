@@ -59,6 +59,9 @@ export const hookrunFastify: FastifyPluginAsync<HookrunFastifyOptions> = async f
   // Scoped to this plugin (not wrapped in fastify-plugin): the app's JSON parser stays as it was.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", passStreamThrough);
+  // perf: Fastify caches the parser it finds for a Content-Type, except the catch-all: without
+  // this, every JSON delivery's Content-Type was parsed again (~2 µs a request). Same parser.
+  app.addContentTypeParser("application/json", passStreamThrough);
 
   const serve = (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply): Promise<void> => {
     // perf: hookrun writes to Node's response itself (one writeHead, a lingering close after an early 413).
