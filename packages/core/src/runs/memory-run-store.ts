@@ -193,11 +193,7 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): MemoryRunSt
   const RESULT = 6;
   function store(seq: number, at: number, data: Uint8Array | string): number {
     regions.write(seq, data);
-    const base = (seq & mask) * 9 + at;
-    addresses[base] = regions.id;
-    addresses[base + 1] = regions.offset;
-    addresses[base + 2] = regions.length;
-    return regions.length;
+    return addressed(seq, at);
   }
   /** A run's request metadata from its headers, encoded in place (or, when that fails, as an object first). */
   function storeRequest(seq: number, headers: InboundHeaders, bytes: number): number {
@@ -205,7 +201,11 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): MemoryRunSt
     const end = writeRequest(buffer, regions.offset, buffer.byteLength, headers, bytes);
     if (end < 0) return store(seq, METADATA, requestText(requestMetadata(headers, bytes)));
     regions.commit(seq, end);
-    const base = (seq & mask) * 9 + METADATA;
+    return addressed(seq, METADATA);
+  }
+  /** Keeps the address of the region just written as the run's field `at`; returns its length. */
+  function addressed(seq: number, at: number): number {
+    const base = (seq & mask) * 9 + at;
     addresses[base] = regions.id;
     addresses[base + 1] = regions.offset;
     addresses[base + 2] = regions.length;
