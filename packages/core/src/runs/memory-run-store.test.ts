@@ -368,6 +368,28 @@ describe("memoryRunStore against a model", () => {
     expect(JSON.stringify(direct)).not.toContain("SECRET");
   });
 
+  it("keeps the rest of a run's record, and says why, when its request's headers cannot be read", async () => {
+    const warnings: unknown[] = [];
+    const logger = { debug() {}, info() {}, warn: (fields: unknown) => void warnings.push(fields), error() {} };
+    const hooks = createInboundWebhooks({ webhooks: [{ id: "a", auth: bearer("t"), agent: () => ({ ok: true }) }], logger });
+    // A hand-built request's headers whose enumeration throws (a Proxy): looking one up still works.
+    const headers = new Proxy({ authorization: "Bearer t", "content-type": "application/json" }, {
+      ownKeys() {
+        throw new Error("headers cannot be listed");
+      },
+    });
+    const response = await hooks.handleInboundWebhook({ method: "POST", webhookId: "a", headers, body: '{"n":1}' });
+    expect(response.status).toBe(202);
+    const runId = (JSON.parse(response.body) as { runId: string }).runId;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const record = await hooks.runs.get(runId);
+    expect(record).toMatchObject({ status: "succeeded", envelope: { page: "inbound_webhook", inboundWebhookId: "a", payload: { n: 1 } }, result: { ok: true } });
+    expect(record!.attempts).toHaveLength(1);
+    expect(record!.request).toBeUndefined();
+    expect(JSON.stringify(warnings)).toContain("headers cannot be listed");
+    await hooks.close();
+  });
+
   it("keeps the same request metadata whichever way it is encoded, whatever the headers hold", async () => {
     const reserved = /^(authorization|content-length|content-encoding|content-type|transfer-encoding)$/i;
     await fc.assert(

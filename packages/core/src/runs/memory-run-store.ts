@@ -195,13 +195,22 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): MemoryRunSt
     regions.write(seq, data);
     return addressed(seq, at);
   }
-  /** A run's request metadata from its headers, encoded in place (or, when that fails, as an object first). */
+  /**
+   * A run's request metadata from its headers, encoded in place (or, when that fails, as an object
+   * first). Headers that cannot be read (a hand-built request's, whose enumeration throws) are
+   * reported and leave the run without metadata, never without the rest of its record.
+   */
   function storeRequest(seq: number, headers: InboundHeaders, bytes: number): number {
-    const buffer = regions.reserve();
-    const end = writeRequest(buffer, regions.offset, buffer.byteLength, headers, bytes);
-    if (end < 0) return store(seq, METADATA, requestText(requestMetadata(headers, bytes)));
-    regions.commit(seq, end);
-    return addressed(seq, METADATA);
+    try {
+      const buffer = regions.reserve();
+      const end = writeRequest(buffer, regions.offset, buffer.byteLength, headers, bytes);
+      if (end < 0) return store(seq, METADATA, requestText(requestMetadata(headers, bytes)));
+      regions.commit(seq, end);
+      return addressed(seq, METADATA);
+    } catch (error) {
+      onWriteError?.(error);
+      return 0;
+    }
   }
   /** Keeps the address of the region just written as the run's field `at`; returns its length. */
   function addressed(seq: number, at: number): number {
