@@ -60,7 +60,7 @@ export const hookrunFastify: FastifyPluginAsync<HookrunFastifyOptions> = async f
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", passStreamThrough);
   // perf: Fastify caches the parser it finds for a Content-Type, except the catch-all: without
-  // this, every JSON delivery's Content-Type was parsed again (~2 µs a request). Same parser.
+  // this, every JSON delivery's Content-Type was parsed again (~1.4 µs a request). Same parser.
   app.addContentTypeParser("application/json", passStreamThrough);
 
   const serve = (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply): Promise<void> => {

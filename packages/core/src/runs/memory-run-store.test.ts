@@ -381,8 +381,12 @@ describe("memoryRunStore against a model", () => {
     const response = await hooks.handleInboundWebhook({ method: "POST", webhookId: "a", headers, body: '{"n":1}' });
     expect(response.status).toBe(202);
     const runId = (JSON.parse(response.body) as { runId: string }).runId;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    const record = await hooks.runs.get(runId);
+    let record = await hooks.runs.get(runId);
+    // The agent runs on a later turn: wait for its end (bounded).
+    for (let turn = 0; turn < 200 && record?.status !== "succeeded"; turn++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      record = await hooks.runs.get(runId);
+    }
     expect(record).toMatchObject({ status: "succeeded", envelope: { page: "inbound_webhook", inboundWebhookId: "a", payload: { n: 1 } }, result: { ok: true } });
     expect(record!.attempts).toHaveLength(1);
     expect(record!.request).toBeUndefined();
