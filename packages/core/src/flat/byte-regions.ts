@@ -1,4 +1,5 @@
 import { Buffer } from "node:buffer";
+import { mixed, unitsHash } from "./hash";
 
 /**
  * Where the in-memory run store keeps the bytes of its records (payloads, request metadata,
@@ -71,6 +72,22 @@ export class ByteRegions {
   text(id: number, offset: number, length: number): string {
     if (id < 0 || length === 0) return "";
     return this.segments[id]!.buffer.toString("utf8", offset, offset + length);
+  }
+
+  /**
+   * `hashOf` (flat/hash.ts) of the text at an address. perf: ASCII is hashed from the bytes (FNV-1a
+   * over them is FNV-1a over the code units), with no string made; anything else is decoded first.
+   */
+  hash(id: number, offset: number, length: number): number {
+    if (id < 0 || length === 0) return unitsHash("");
+    const buffer = this.segments[id]!.buffer;
+    let fnv = 0x811c9dc5;
+    for (let index = offset; index < offset + length; index++) {
+      const byte = buffer[index]!;
+      if (byte >= 0x80) return unitsHash(buffer.toString("utf8", offset, offset + length));
+      fnv = Math.imul(fnv ^ byte, 0x01000193);
+    }
+    return mixed(fnv);
   }
 
   /**

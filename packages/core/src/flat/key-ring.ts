@@ -1,4 +1,5 @@
 import { ByteRegions } from "./byte-regions";
+import { hashOf } from "./hash";
 
 /**
  * String keys in arrival order, found by value, dropped oldest first: the run store's run ids and
@@ -12,10 +13,18 @@ import { ByteRegions } from "./byte-regions";
  * and, optionally, a short text (`text`), also kept as bytes.
  *
  * Entries are numbered by arrival (`entry`); the live ones are the range [`first`, `last`].
+ *
+ * perf: an entry is hashed and put in the table only when something looks a key up (`find`,
+ * `findAll`, `placeAll`), all the entries added since at once. The run store adds an id for every
+ * run and, at its default retention, drops most of them before anyone looks one up: those are
+ * never hashed, placed or unplaced (a random table line each, on a path whose lines the HTTP stack
+ * keeps evicting).
  */
 export class KeyRing {
   first = 1;
   last = 0;
+  /** Entries up to this one are in the table (from `first`); those after it are not yet. */
+  private placed = 0;
   private capacity = 0;
   private mask = 0;
   private readonly maxCapacity: number;
@@ -64,9 +73,9 @@ export class KeyRing {
     }
     const entry = ++this.last;
     const slot = entry & this.mask;
-    // perf: a key is usually looked up (not found) just before it is added: hash it once.
-    const hash = key === this.probeKey ? this.probeHash : hashOf(key);
-    this.hashes[slot] = hash;
+    // perf: a key looked up (not found) just before it is added keeps the hash it was probed with;
+    // any other is hashed when it is placed (0: not yet).
+    this.hashes[slot] = key === this.probeKey ? this.probeHash : 0;
     this.values[slot] = value;
     const base = slot * 6;
     this.bytes.write(entry, key);
@@ -80,15 +89,28 @@ export class KeyRing {
       this.addresses[base + 4] = this.bytes.offset;
       this.addresses[base + 5] = this.bytes.length;
     }
-    this.place(slot, hash);
     return entry;
+  }
+
+  /** Puts every entry added since the last lookup in the table. */
+  placeAll(): void {
+    if (this.placed < this.first - 1) this.placed = this.first - 1;
+    for (let entry = this.placed + 1; entry <= this.last; entry++) {
+      const slot = entry & this.mask;
+      if (this.hashes[slot] === 0) {
+        const base = slot * 6;
+        this.hashes[slot] = this.bytes.hash(this.addresses[base]!, this.addresses[base + 1]!, this.addresses[base + 2]!);
+      }
+      this.place(slot, this.hashes[slot]!);
+    }
+    this.placed = this.last;
   }
 
   /** Drops the oldest entry. */
   dropOldest(): void {
     if (this.last < this.first) return;
     const slot = this.first & this.mask;
-    this.unplace(slot);
+    if (this.first <= this.placed) this.unplace(slot);
     this.first++;
     this.bytes.release(this.first);
   }
@@ -107,6 +129,12 @@ export class KeyRing {
   findAll(key: string, into: number[]): number[] {
     for (let at = this.probe(key); at >= 0; at = this.next(at)) into.push(this.entryAt((this.table[at]! & this.tableMask) - 1));
     return into;
+  }
+
+  /** Whether the entry's key is `key` as kept (its UTF-8 bytes). */
+  keyIs(entry: number, key: string): boolean {
+    const base = (entry & this.mask) * 6;
+    return this.bytes.equalsText(this.addresses[base]!, this.addresses[base + 1]!, this.addresses[base + 2]!, key);
   }
 
   value(entry: number): number {
@@ -131,6 +159,7 @@ export class KeyRing {
   /** The first table position holding `key`, or -1. */
   private probe(key: string): number {
     if (this.last < this.first) return -1;
+    if (this.placed < this.last) this.placeAll();
     this.probeKey = key;
     this.probeHash = hashOf(key);
     return this.scan(this.probeHash & this.tableMask);
@@ -196,16 +225,7 @@ export class KeyRing {
       this.hashes[to] = hashes[from]!;
       this.values[to] = values[from]!;
       this.addresses.set(addresses.subarray(from * 6, from * 6 + 6), to * 6);
-      this.place(to, hashes[from]!);
+      if (entry <= this.placed) this.place(to, hashes[from]!);
     }
   }
-}
-
-/** FNV-1a over the UTF-16 code units, then mixed so that the low bits (the table index) spread. */
-function hashOf(key: string): number {
-  let hash = 0x811c9dc5;
-  for (let index = 0; index < key.length; index++) hash = Math.imul(hash ^ key.charCodeAt(index), 0x01000193);
-  hash ^= hash >>> 16;
-  hash = Math.imul(hash, 0x85ebca6b);
-  return hash ^ (hash >>> 13);
 }

@@ -19,7 +19,8 @@ interface ModelRun {
 
 const RANK: Record<RunStatus, number> = { queued: 0, running: 1, retrying: 1, succeeded: 2, failed: 2 };
 const WEBHOOKS = ["a", "b", "c"];
-const DELIVERIES = [undefined, "d1", "d2", "d3"];
+// Not only ASCII: ids are kept as UTF-8 bytes and hashed from them when first looked up.
+const DELIVERIES = [undefined, "d1", "dé2", "d\u{1F600}3"];
 const STATUSES: RunStatus[] = ["queued", "running", "retrying", "succeeded", "failed"];
 
 type Op =
@@ -209,6 +210,17 @@ describe("memoryRunStore against a model", () => {
       }),
       { numRuns: 150 },
     );
+  });
+
+  it("finds a run by a delivery id that is not well-formed UTF-16 (a lone surrogate, kept as UTF-8 does: U+FFFD)", async () => {
+    const store = memoryRunStore();
+    const now = Date.now();
+    store.created({ runId: "lone", webhookId: "a", deliveryId: "evt_\ud800x", receivedAt: now, payloadJson: "{}" });
+    store.created({ runId: "pair", webhookId: "a", deliveryId: "evt_\u{1F600}", receivedAt: now, payloadJson: "{}" });
+    expect(store.size).toBe(2);
+    expect((await store.list({ deliveryId: "evt_\ud800x", limit: 10 })).runs.map((run) => run.runId)).toEqual(["lone"]);
+    expect((await store.list({ deliveryId: "evt_\u{1F600}", limit: 10 })).runs.map((run) => run.runId)).toEqual(["pair"]);
+    expect(await store.count({ deliveryId: "evt_\ud801x", limit: 10 })).toBe(1);
   });
 
   it("orders and bounds lists by receivedAt whatever order runs arrive in (a clock step back, history imported newest first)", async () => {
@@ -476,13 +488,18 @@ describe("memoryRunStore's write batches", () => {
     store.attemptFinished(seed("e"), end(now + 1, "succeeded"));
     expect(await store.get("e")).toMatchObject({ status: "succeeded", finishedAt: now + 2 });
 
-    // A second record of the same run (another process's store got there first) takes what
-    // follows, in order: a late start of attempt 1 does not fold in before it.
-    store.created({ ...seed("g"), payloadJson: "{}" });
-    store.created({ ...seed("g"), payloadJson: "{}" });
+    // A run whose attempt was written before the run itself (a worker got there first): its
+    // `created` completes that record, in the same batch or a later one, and leaves its status.
     store.attemptStarted(seed("g"), 1, now + 1);
+    store.created({ ...seed("g"), payloadJson: '{"g":1}' });
     store.attemptFinished(seed("g"), end(now + 1, "succeeded"));
     store.attemptStarted(seed("g"), 1, now + 8);
-    expect(await store.get("g")).toMatchObject({ status: "succeeded", attempts: [{ attempt: 1, startedAt: now + 8, finishedAt: now + 2 }] });
+    expect(await store.get("g")).toMatchObject({ status: "succeeded", envelope: { payload: { g: 1 } }, attempts: [{ attempt: 1, startedAt: now + 8, finishedAt: now + 2 }] });
+    store.attemptStarted(seed("h"), 1, now + 1);
+    expect((await store.list({ status: "running", limit: 10 })).runs.map((run) => run.runId)).toEqual(["h", "d"]);
+    store.created({ ...seed("h"), payloadJson: '{"h":1}' });
+    expect(await store.get("h")).toMatchObject({ status: "running", envelope: { payload: { h: 1 } }, attempts: [{ attempt: 1, startedAt: now + 1 }] });
+    expect(await store.count({ limit: 10 })).toBe(8);
+    expect((await store.list({ status: "running", limit: 10 })).runs.map((run) => run.runId)).toEqual(["h", "d"]);
   });
 });

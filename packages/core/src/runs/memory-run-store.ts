@@ -123,6 +123,8 @@ const RANK = [0, 1, 1, 2, 2];
 const ENVELOPE_OMITTED = [undefined, "not_stored", "too_large"] as const;
 const RESULT_OMITTED = [undefined, "too_large", "not_json"] as const;
 const CREATED = 1;
+// The most runs left to index when something reads (a few ms of work).
+const MAX_UNINDEXED = 8_192;
 const REDACTED = 2;
 // Kinds of the write journal's entries.
 const CREATED_OP = 0;
@@ -185,6 +187,15 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): MemoryRunSt
   const byStatus = STATUS_CODES.map(() => new SeqList(timeOf));
   const byWebhook = new Map<string, SeqList>();
   const byWebhookStatus = new Map<string, SeqList[]>();
+  // The indexes (the lists above, and the id and delivery-id tables of the KeyRings) hold the live
+  // runs up to `indexedSeq`; later runs are indexed when something reads the store (see catchUp).
+  // perf: at the default retention, under load, most runs are dropped before anyone lists them:
+  // those never touch an index, neither added nor removed (four lists and two hash tables, a cache
+  // miss each on a path the HTTP stack keeps evicting).
+  let indexedSeq = 0;
+  // Runs an attempt's write created before the run's own `created` came (a worker in this process
+  // that got there first): the only runs a `created` can find already live. Usually empty.
+  const orphans = new Map<string, number>();
   const refused: RefusedRequest[] = [];
   let refusedNext = 0;
 
@@ -302,10 +313,29 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): MemoryRunSt
     agents[slot] = seed.agent;
     cold[slot] = seed.replayOf === undefined ? undefined : { replayOf: seed.replayOf };
     bytes += RECORD_BYTES;
-    all.add(seq);
-    byStatus[code]!.add(seq);
-    listOf(seed.webhookId).add(seq);
-    webhookStatusList(seed.webhookId, code, true)!.add(seq);
+    return seq;
+  }
+
+  /** Puts the runs not indexed yet in the indexes. */
+  function catchUp(): void {
+    ids.placeAll();
+    deliveries.placeAll();
+    for (let seq = Math.max(indexedSeq + 1, firstSeq); seq <= lastSeq; seq++) {
+      const slot = seq & mask;
+      const code = marks[slot * MARKS + STATUS]!;
+      const webhookId = webhookIds[slot]!;
+      all.add(seq);
+      byStatus[code]!.add(seq);
+      listOf(webhookId).add(seq);
+      webhookStatusList(webhookId, code, true)!.add(seq);
+    }
+    indexedSeq = lastSeq;
+  }
+
+  /** A run that an attempt's write is the first to tell of. */
+  function addOrphan(seed: StoredRunStart): number {
+    const seq = add(seed);
+    orphans.set(seed.runId, seq);
     return seq;
   }
 
@@ -318,16 +348,19 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): MemoryRunSt
     const webhookId = webhookIds[slot]!;
     const code = marks[mark + STATUS]!;
     // Entries were added in seq order: this run's are the oldest.
+    if (orphans.size > 0 && orphans.get(runIdOf(seq)) === seq) orphans.delete(runIdOf(seq));
     ids.dropOldest();
     if (nums[row + DELIVERY_ENTRY]! >= 0) deliveries.dropOldest();
-    all.remove(seq);
-    byStatus[code]!.remove(seq);
-    const hook = byWebhook.get(webhookId)!;
-    hook.remove(seq);
-    if (hook.size === 0) {
-      byWebhook.delete(webhookId);
-      byWebhookStatus.delete(webhookId);
-    } else webhookStatusList(webhookId, code, false)?.remove(seq);
+    if (seq <= indexedSeq) {
+      all.remove(seq);
+      byStatus[code]!.remove(seq);
+      const hook = byWebhook.get(webhookId)!;
+      hook.remove(seq);
+      if (hook.size === 0) {
+        byWebhook.delete(webhookId);
+        byWebhookStatus.delete(webhookId);
+      } else webhookStatusList(webhookId, code, false)?.remove(seq);
+    }
     bytes -= nums[row + RUN_BYTES]!;
     // Let go of the strings and objects now, not when the slot is reused.
     webhookIds[slot] = agents[slot] = undefined;
@@ -350,10 +383,11 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): MemoryRunSt
     const mark = slot * MARKS;
     const was = marks[mark + STATUS]!;
     if (was === code) return;
+    marks[mark + STATUS] = code;
+    if (seq > indexedSeq) return;
     const webhookId = webhookIds[slot]!;
     byStatus[was]!.remove(seq);
     webhookStatusList(webhookId, was, false)?.remove(seq);
-    marks[mark + STATUS] = code;
     byStatus[code]!.add(seq);
     webhookStatusList(webhookId, code, true)!.add(seq);
   }
@@ -411,7 +445,7 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): MemoryRunSt
     return (
       (query.status === undefined || marks[mark + STATUS] === CODE[query.status]) &&
       (query.webhookId === undefined || webhookIds[slot] === query.webhookId) &&
-      (query.deliveryId === undefined || deliveryIdOf(slot) === query.deliveryId) &&
+      (query.deliveryId === undefined || (nums[row + DELIVERY_ENTRY]! >= 0 && deliveries.keyIs(nums[row + DELIVERY_ENTRY]!, query.deliveryId))) &&
       (query.runId === undefined || runIdOf(seq) === query.runId) &&
       (query.since === undefined || nums[row + RECEIVED_AT]! >= query.since) &&
       (query.until === undefined || nums[row + RECEIVED_AT]! <= query.until)
@@ -492,7 +526,9 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): MemoryRunSt
      * in the same batch of writes (folded into one).
      */
     created(start: StoredRunStart, now: number, startedAt?: number, end?: StoredAttemptEnd): void {
-      const known = seqOf(start.runId);
+      // perf: not a lookup in the ids' table, which would index every run: a run's `created` comes
+      // once, and only an orphan can be live before it.
+      const known = orphans.size === 0 ? undefined : orphans.get(start.runId);
       if (startedAt !== undefined && (live(known) || (end !== undefined && !plainSuccess(end)))) {
         // Anything but the common case: the writes one after the other, as they came.
         book.created(start, now);
@@ -500,6 +536,7 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): MemoryRunSt
         if (end !== undefined) book.attemptFinished(start, end, now);
         return;
       }
+      if (known !== undefined) orphans.delete(start.runId);
       // A worker may have got there first (another process's store): its status and attempts stay.
       // perf: a run whose attempt started (and ended) in the same batch goes straight into the
       // index of its status: no moves from queued to running to succeeded.
@@ -534,7 +571,7 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): MemoryRunSt
     },
     attemptStarted(seed: StoredRunStart, number: number, at: number): void {
       const known = seqOf(seed.runId);
-      const seq = live(known) ? known : add(seed);
+      const seq = live(known) ? known : addOrphan(seed);
       const slot = seq & mask;
       const row = slot * NUMS;
       const mark = slot * MARKS;
@@ -545,7 +582,7 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): MemoryRunSt
     },
     attemptFinished(seed: StoredRunStart, end: StoredAttemptEnd, now: number): void {
       const known = seqOf(seed.runId);
-      const seq = live(known) ? known : add(seed);
+      const seq = live(known) ? known : addOrphan(seed);
       const slot = seq & mask;
       const row = slot * NUMS;
       const mark = slot * MARKS;
@@ -647,6 +684,9 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): MemoryRunSt
     }
     // Let go of the payloads and headers the entries held.
     entries.length = 0;
+    // A store kept larger than the default indexes as it goes, so that no read has more than this
+    // many runs to index first.
+    if (lastSeq - indexedSeq > MAX_UNINDEXED) catchUp();
   }
 
   const memory: MemoryRunStore = {
@@ -715,6 +755,7 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): MemoryRunSt
     async list(query) {
       flush();
       enforce(Date.now());
+      catchUp();
       const { since, until, cursor } = boundsOf(query);
       const source = candidates(query);
       let seqs: number[] = [];
@@ -734,6 +775,7 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): MemoryRunSt
     async count(query) {
       flush();
       enforce(Date.now());
+      catchUp();
       const { since, until } = boundsOf(query);
       const source = candidates(query);
       if (Array.isArray(source)) return source.filter((seq) => live(seq) && matches(seq, query)).length;

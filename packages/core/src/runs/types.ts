@@ -255,7 +255,7 @@ export interface StoredAttemptEnd {
  */
 export interface RunStore {
   readonly name: string;
-  /** A run was accepted (`queued`). */
+  /** A run was accepted (`queued`): once per run, perhaps after its attempts' writes. */
   created(run: StoredRunStart): void | Promise<void>;
   /** An attempt started: the run is `running`. `seed` lets a store create a record it has not seen yet. */
   attemptStarted(seed: StoredRunStart, attempt: number, startedAt: number): void | Promise<void>;
