@@ -686,7 +686,7 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): MemoryRunSt
     entries.length = 0;
     // A store kept larger than the default indexes as it goes, so that no read has more than this
     // many runs to index first.
-    if (lastSeq - indexedSeq > MAX_UNINDEXED) catchUp();
+    if (lastSeq - Math.max(indexedSeq, firstSeq - 1) > MAX_UNINDEXED) catchUp();
   }
 
   const memory: MemoryRunStore = {
