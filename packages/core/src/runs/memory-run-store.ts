@@ -123,9 +123,9 @@ const RANK = [0, 1, 1, 2, 2];
 const ENVELOPE_OMITTED = [undefined, "not_stored", "too_large"] as const;
 const RESULT_OMITTED = [undefined, "too_large", "not_json"] as const;
 const CREATED = 1;
+const REDACTED = 2;
 // The most runs left to index when something reads (a few ms of work).
 const MAX_UNINDEXED = 8_192;
-const REDACTED = 2;
 // Kinds of the write journal's entries.
 const CREATED_OP = 0;
 const STARTED_OP = 1;
@@ -347,8 +347,9 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): MemoryRunSt
     const mark = slot * MARKS;
     const webhookId = webhookIds[slot]!;
     const code = marks[mark + STATUS]!;
+    // An orphan is a run no `created` has come for yet.
+    if (orphans.size > 0 && (marks[mark + FLAGS]! & CREATED) === 0) orphans.delete(runIdOf(seq));
     // Entries were added in seq order: this run's are the oldest.
-    if (orphans.size > 0 && orphans.get(runIdOf(seq)) === seq) orphans.delete(runIdOf(seq));
     ids.dropOldest();
     if (nums[row + DELIVERY_ENTRY]! >= 0) deliveries.dropOldest();
     if (seq <= indexedSeq) {
@@ -538,8 +539,8 @@ export function memoryRunStore(options: MemoryRunStoreOptions = {}): MemoryRunSt
       }
       if (known !== undefined) orphans.delete(start.runId);
       // A worker may have got there first (another process's store): its status and attempts stay.
-      // perf: a run whose attempt started (and ended) in the same batch goes straight into the
-      // index of its status: no moves from queued to running to succeeded.
+      // perf: a run whose attempt started (and ended) in the same batch is written straight in its
+      // final status: no moves from queued to running to succeeded.
       const seq = live(known) ? known : add(start, startedAt === undefined ? CODE.queued : end === undefined ? CODE.running : CODE.succeeded);
       const slot = seq & mask;
       const mark = slot * MARKS;
